@@ -1,0 +1,138 @@
+"""Every key of the till in one place. Screens take their bindings from here, and the F1 help
+reads the same table, so what the footer shows, what the help lists and what the keys do never
+drift apart. Each key has an id, so a user keymap can rebind it (`App.set_keymap`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from pos_tui.i18n import N_, _
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    key: str
+    action: str
+    description: str
+    show: bool = True
+    priority: bool = False
+    key_display: str | None = None
+
+    def binding(self) -> Binding:
+        return Binding(self.key, self.action, _(self.description), show=self.show,
+                       priority=self.priority, id=self.id,
+                       key_display=self.key_display or display(self.key))
+
+
+KEYMAP: dict[str, tuple[Key, ...]] = {
+    "global": (
+        Key("app.help", "f1", "app.help", N_("Help"), priority=True),
+        Key("app.quit", "ctrl+q", "app.quit", N_("Quit (a sale in progress is kept)"), show=False,
+            priority=True),
+    ),
+    "setup": (
+        Key("setup.demo", "d", "demo", N_("Load demo store")),
+        Key("setup.new", "n", "new_store", N_("New store")),
+        Key("setup.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
+    ),
+    "store_form": (
+        Key("store_form.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("store_form.save", "ctrl+s", "save", N_("Save")),
+        Key("store_form.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "login": (
+        Key("login.submit", "enter", "submit", N_("Log in"), priority=True),
+        Key("login.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
+    ),
+    "session": (
+        Key("session.open", "enter", "open_session", N_("Open session"), priority=True),
+        Key("session.sale", "f4", "sale", N_("Sale")),
+        Key("session.close", "f9", "close_session", N_("Close session")),
+        Key("session.logout", "ctrl+l", "logout", N_("Log out")),
+        Key("session.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
+    ),
+    "close_session": (
+        Key("close_session.confirm", "enter", "confirm", N_("Close"), priority=True),
+        Key("close_session.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "sale": (
+        Key("sale.add", "enter", "add_code", N_("Add"), priority=True),
+        Key("sale.customer", "f2", "customer", N_("Customer")),
+        Key("sale.products", "f3", "products", N_("Products")),
+        Key("sale.session", "f5", "session", N_("Session")),
+        Key("sale.quantity", "f6", "quantity", N_("Qty")),
+        Key("sale.remove", "f8", "remove_line", N_("Remove")),
+        Key("sale.pay", "f10", "pay", N_("Pay")),
+        Key("sale.up", "up", "cursor(-1)", N_("Previous line"), show=False),
+        Key("sale.down", "down", "cursor(1)", N_("Next line"), show=False),
+        Key("sale.clear", "escape", "clear", N_("Clear input"), show=False),
+    ),
+    "customer_picker": (
+        Key("picker.new", "f2", "new_customer", N_("New customer")),
+        Key("picker.pick", "enter", "pick", N_("Pick"), priority=True),
+        Key("picker.up", "up", "cursor(-1)", N_("Previous"), show=False),
+        Key("picker.down", "down", "cursor(1)", N_("Next"), show=False),
+        Key("picker.none", "f8", "no_customer", N_("No customer")),
+        Key("picker.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "customer_form": (
+        Key("customer_form.save", "ctrl+s", "save", N_("Save")),
+        Key("customer_form.save_f10", "f10", "save", N_("Save"), show=False),
+        Key("customer_form.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "product_search": (
+        Key("products.add", "enter", "add", N_("Add"), priority=True),
+        Key("products.up", "up", "cursor(-1)", N_("Previous"), show=False),
+        Key("products.down", "down", "cursor(1)", N_("Next"), show=False),
+        Key("products.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "quantity": (
+        Key("quantity.ok", "enter", "confirm", N_("Set"), priority=True),
+        Key("quantity.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "payment": (
+        Key("payment.cash", "f2", "method('cash')", N_("Cash")),
+        Key("payment.card", "f3", "method('card')", N_("Card")),
+        Key("payment.transfer", "f4", "method('transfer')", N_("Transfer")),
+        Key("payment.add", "enter", "add_payment", N_("Add"), priority=True),
+        Key("payment.remove", "f8", "remove_payment", N_("Undo")),
+        Key("payment.validate", "f10", "validate", N_("Validate")),
+        Key("payment.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "receipt": (
+        Key("receipt.next", "enter", "next_sale", N_("Next sale")),
+        Key("receipt.next_esc", "escape", "next_sale", N_("Next sale"), show=False),
+    ),
+    "session_result": (
+        Key("session_result.ok", "enter", "done", N_("OK")),
+        Key("session_result.ok_esc", "escape", "done", N_("OK"), show=False),
+    ),
+    "help": (
+        Key("help.close", "escape", "dismiss", N_("Close")),
+        Key("help.close_f1", "f1", "dismiss", N_("Close"), show=False, priority=True),
+    ),
+}
+
+
+_NAMES = {"escape": "Esc", "enter": "Enter", "up": "↑", "down": "↓", "delete": "Del"}
+
+
+def display(key: str) -> str:
+    """How a key is written for people: F10, Ctrl+S, Esc, ↑."""
+    if key in _NAMES:
+        return _NAMES[key]
+    return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in key.split("+"))
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The Textual bindings of one screen, from the table above."""
+    return [key.binding() for key in KEYMAP[scope]]
+
+
+def help_rows(scope: str) -> list[tuple[str, str]]:
+    """(key, what it does) for the F1 help: the screen's own keys, then the global ones."""
+    return [(key.key_display or display(key.key), _(key.description))
+            for key in (*KEYMAP[scope], *KEYMAP["global"])]

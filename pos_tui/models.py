@@ -1,0 +1,158 @@
+"""The tables. Fields, indexes and constraints only: the shop's rules live in `pos_tui.services`.
+
+Money is stored in integer minor units (`*_minor`), tax rates in basis points (`*_bp`, 2100 =
+21 %), timestamps as naive UTC.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    UUIDField,
+)
+
+from pos_tui.db import database, now
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaInfo(BaseModel):
+    """Key/value facts about the database itself, e.g. the schema version."""
+
+    key = CharField(primary_key=True, max_length=64)
+    value = TextField()
+
+
+class Store(BaseModel):
+    """The shop this database belongs to (one row)."""
+
+    name = CharField(max_length=120)
+    country = CharField(max_length=2)
+    currency = CharField(max_length=3)
+    locale = CharField(max_length=20)
+    created_at = DateTimeField(default=now)
+
+
+class Cashier(BaseModel):
+    name = CharField(max_length=60, unique=True)
+    pin_hash = CharField(max_length=255)
+    role = CharField(max_length=10, default="cashier")  # cashier | manager
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=now)
+
+
+class Customer(BaseModel):
+    name = CharField(max_length=120)
+    phone = CharField(max_length=40, default="")
+    email = CharField(max_length=254, default="")
+    street = CharField(max_length=120, default="")
+    city = CharField(max_length=80, default="")
+    postal_code = CharField(max_length=20, default="")
+    country = CharField(max_length=2, default="")
+    tax_id = CharField(max_length=40, default="")
+    archived = BooleanField(default=False)
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+
+class Product(BaseModel):
+    sku = CharField(max_length=40, unique=True)
+    barcode = CharField(max_length=32, null=True, unique=True)
+    name = CharField(max_length=120, index=True)
+    price_minor = IntegerField()
+    tax_rate_bp = IntegerField(default=0)
+    price_includes_tax = BooleanField(default=True)
+    active = BooleanField(default=True)
+
+
+class PosSession(BaseModel):
+    """A cashier's shift at one till, from opening float to counted cash."""
+
+    till = CharField(max_length=40)
+    cashier = ForeignKeyField(Cashier, backref="sessions")
+    opened_at = DateTimeField(default=now)
+    closed_at = DateTimeField(null=True)
+    opening_float_minor = IntegerField(default=0)
+    expected_cash_minor = IntegerField(null=True)
+    counted_cash_minor = IntegerField(null=True)
+
+    class Meta:
+        table_name = "pos_session"
+
+
+# One open session per till, enforced by the database itself.
+PosSession.add_index(
+    PosSession.index(PosSession.till, unique=True).where(SQL("closed_at IS NULL"))
+)
+
+
+class Order(BaseModel):
+    """A sale. Starts as a draft (the cart, saved on every change); paid once, by its UUID."""
+
+    uuid = UUIDField(unique=True)
+    number = CharField(max_length=40, null=True, unique=True)
+    state = CharField(max_length=10, default="draft")  # draft | paid | cancelled
+    till = CharField(max_length=40)
+    session = ForeignKeyField(PosSession, null=True, backref="orders")
+    cashier = ForeignKeyField(Cashier, null=True, backref="orders")
+    customer = ForeignKeyField(Customer, null=True, backref="orders")
+    net_minor = IntegerField(default=0)
+    tax_minor = IntegerField(default=0)
+    total_minor = IntegerField(default=0)
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+    paid_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sale_order"
+        indexes = ((("till", "state"), False),)
+
+
+class OrderLine(BaseModel):
+    """A product on a sale, with the name, price and tax it was sold at."""
+
+    order = ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    product = ForeignKeyField(Product, backref="order_lines")
+    sku = CharField(max_length=40)
+    name = CharField(max_length=120)
+    quantity = IntegerField()
+    unit_price_minor = IntegerField()
+    tax_rate_bp = IntegerField()
+    price_includes_tax = BooleanField()
+    net_minor = IntegerField()
+    tax_minor = IntegerField()
+    total_minor = IntegerField()
+
+
+class Payment(BaseModel):
+    """Money taken for a sale. `amount_minor` is what counts towards the total; for cash the
+    tendered amount and the change given are kept too."""
+
+    order = ForeignKeyField(Order, backref="payments", on_delete="CASCADE")
+    method = CharField(max_length=20)  # cash | card | transfer
+    amount_minor = IntegerField()
+    tendered_minor = IntegerField()
+    change_minor = IntegerField(default=0)
+    created_at = DateTimeField(default=now)
+
+
+class Sequence(BaseModel):
+    """Gapless counters (order numbers per till), advanced inside the transaction that uses them."""
+
+    name = CharField(primary_key=True, max_length=60)
+    last_value = IntegerField(default=0)
+
+
+ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, Product, PosSession, Order, OrderLine,
+              Payment, Sequence]

@@ -1,0 +1,134 @@
+"""Money and tax: Decimal in code, integer minor units in the database, one rounding rule.
+
+Pure functions only, so the screen, the receipt and every export compute the same cents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, get_decimal_symbol
+
+from pos_tui.errors import ValidationError
+from pos_tui.i18n import _
+
+#: The largest amount a till accepts in one input: more is a typo, not a sale.
+MAX_AMOUNT = Decimal("1000000")
+
+_AMOUNT_RE = re.compile(r"^\d+(?:[.,]\d*)?$|^[.,]\d+$")
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point for a currency (EUR 2, CLP 0, …)."""
+    return get_currency_precision(currency)
+
+
+def round_minor(value: Decimal) -> int:
+    """Round to a whole minor unit, half away from zero."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_minor(amount: Decimal, exp: int = 2) -> int:
+    return round_minor(amount.scaleb(exp))
+
+
+def from_minor(minor: int, exp: int = 2) -> Decimal:
+    return Decimal(minor).scaleb(-exp)
+
+
+def parse_amount(text: str, field: str = "amount", exp: int = 2, *, allow_zero: bool = True,
+                 maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """Read an amount typed by a person: digits, one decimal point or comma. Never negative."""
+    cleaned = (text or "").strip().replace(" ", "")
+    if not cleaned:
+        raise ValidationError(field, _("enter an amount"))
+    if cleaned.startswith("-"):
+        raise ValidationError(field, _("must not be negative"))
+    if not _AMOUNT_RE.match(cleaned):
+        raise ValidationError(field, _("“{text}” is not an amount (use digits and one decimal "
+                                       "separator, e.g. 12.50)").format(text=text.strip()))
+    try:
+        value = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern above already refuses these
+        raise ValidationError(field, _("“{text}” is not an amount").format(text=text)) from None
+    if value.as_tuple().exponent < -exp and value != value.quantize(Decimal(1).scaleb(-exp)):
+        raise ValidationError(field, _("use at most {n} decimals").format(n=exp))
+    if value == 0 and not allow_zero:
+        raise ValidationError(field, _("must be more than zero"))
+    if value > maximum:
+        raise ValidationError(field, _("{value} is too large").format(value=value))
+    return value
+
+
+def parse_minor(text: str, field: str = "amount", exp: int = 2, **kwargs) -> int:
+    return to_minor(parse_amount(text, field, exp, **kwargs), exp)
+
+
+def format_money(minor: int, currency: str, locale: str, exp: int | None = None) -> str:
+    """`1.234,56 €` for es_ES, `$1,234.56` for en_US."""
+    if exp is None:
+        exp = exponent(currency)
+    return format_currency(from_minor(minor, exp), currency, locale=locale)
+
+
+def format_plain(minor: int, exp: int, locale: str) -> str:
+    """An amount as a person would type it back: `4,30` in Spain, `4.30` in Mexico."""
+    text = f"{from_minor(minor, exp):f}"
+    return text.replace(".", get_decimal_symbol(locale)) if exp else text
+
+
+def format_rate(rate_bp: int) -> str:
+    """21 % from 2100 basis points; 10.5 % from 1050."""
+    return f"{Decimal(rate_bp).scaleb(-2).normalize():f} %"
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+
+
+def line_amounts(unit_price_minor: int, quantity: int, tax_rate_bp: int,
+                 price_includes_tax: bool) -> LineAmounts:
+    """The one tax rule for a line: rounded per line, half up, in minor units."""
+    gross = unit_price_minor * quantity
+    rate = Decimal(tax_rate_bp).scaleb(-4)
+    if price_includes_tax:
+        net = round_minor(Decimal(gross) / (1 + rate))
+        return LineAmounts(net, gross - net, gross)
+    tax = round_minor(Decimal(gross) * rate)
+    return LineAmounts(gross, tax, gross + tax)
+
+
+@dataclass(frozen=True)
+class TaxBreakdown:
+    rate_bp: int
+    net_minor: int
+    tax_minor: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    taxes: tuple[TaxBreakdown, ...]
+
+
+def order_totals(lines: Iterable[tuple[int, LineAmounts]]) -> Totals:
+    """Sum (tax rate, line amounts) pairs into order totals with a breakdown per rate."""
+    by_rate: dict[int, list[int]] = {}
+    net = tax = total = 0
+    for rate_bp, amounts in lines:
+        net += amounts.net_minor
+        tax += amounts.tax_minor
+        total += amounts.total_minor
+        bucket = by_rate.setdefault(rate_bp, [0, 0])
+        bucket[0] += amounts.net_minor
+        bucket[1] += amounts.tax_minor
+    taxes = tuple(TaxBreakdown(rate, n, t) for rate, (n, t) in sorted(by_rate.items()))
+    return Totals(net, tax, total, taxes)

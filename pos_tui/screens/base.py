@@ -1,0 +1,40 @@
+"""What every till screen shares: its key scope and a line for messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from pos_tui.errors import PosError
+
+if TYPE_CHECKING:
+    from pos_tui.app import PosApp
+
+
+class Message(Static):
+    """One line that tells the cashier what just happened or what went wrong."""
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.set_class(error, "error")
+        self.update(text)
+
+    def fail(self, exc: PosError) -> None:
+        self.say(exc.message, error=True)
+
+
+class PosScreen(Screen):
+    SCOPE = "global"
+
+    @property
+    def pos(self) -> PosApp:
+        return self.app  # type: ignore[return-value]
+
+
+class PosModal(ModalScreen):
+    SCOPE = "global"
+
+    @property
+    def pos(self) -> PosApp:
+        return self.app  # type: ignore[return-value]

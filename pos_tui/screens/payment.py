@@ -1,0 +1,126 @@
+"""F10 on the sale: take the money. Cash, card or transfer, split as the customer likes; the sale
+commits only when the payments cover the total, and cash shows the change due."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from pos_tui import keys
+from pos_tui.errors import PosError
+from pos_tui.i18n import _
+from pos_tui.money import format_plain, parse_minor
+from pos_tui.screens.base import Message, PosScreen
+from pos_tui.services import sales
+from pos_tui.services.payments import CASH, Tender, method_label, plan_payments
+from pos_tui.services.sales import SaleView
+
+
+class PaymentScreen(PosScreen):
+    SCOPE = "payment"
+    BINDINGS = keys.bindings("payment")
+
+    def __init__(self, sale: SaleView) -> None:
+        super().__init__()
+        self.sale = sale
+        self.tenders: list[Tender] = []
+        self.method = CASH
+        self.plan = plan_payments(sale.total_minor, [])
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Payment"), classes="title")
+        with Vertical(id="payment"):
+            yield Static(id="due", classes="big")
+            yield Label(id="method-label")
+            yield Input(id="amount", compact=True)
+            yield Static(id="change", classes="big")
+            table = DataTable(id="payments", show_cursor=False)
+            table.can_focus = False
+            yield table
+        yield Message(id="message")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#payments", DataTable)
+        table.add_column(_("Method"), width=14)
+        table.add_column(_("Tendered"), width=14)
+        table.add_column(_("Counts"), width=14)
+        table.add_column(_("Change"), width=14)
+        self.refresh_plan()
+        self.query_one("#amount", Input).focus()
+
+    @property
+    def exponent(self) -> int:
+        return self.pos.store.exponent
+
+    def refresh_plan(self) -> None:
+        money, plan = self.pos.money, self.plan
+        table = self.query_one("#payments", DataTable)
+        table.clear()
+        for line in plan.lines:
+            table.add_row(method_label(line.method), money(line.tendered_minor),
+                          money(line.amount_minor), money(line.change_minor))
+        self.query_one("#due", Static).update(
+            _("Total {total} · paid {paid} · due {due}").format(
+                total=money(plan.total_minor), paid=money(plan.paid_minor),
+                due=money(plan.remaining_minor)))
+        self.query_one("#change", Static).update(
+            _("Change due: {amount}").format(amount=money(plan.change_minor)) if plan.change_minor else "")
+        field = self.query_one("#amount", Input)
+        field.value = (format_plain(plan.remaining_minor, self.exponent, self.pos.store.locale)
+                       if plan.remaining_minor else "")
+        field.select_all()
+        self.show_method()
+
+    def show_method(self) -> None:
+        label = (_("Amount in {method} (Enter adds it, F10 validates)").format(
+            method=method_label(self.method).lower()) if not self.plan.complete else
+            _("Fully paid: F10 validates the sale."))
+        self.query_one("#method-label", Label).update(label)
+
+    def action_method(self, method: str) -> None:
+        self.method = method
+        self.show_method()
+        self.query_one("#amount", Input).select_all()
+
+    def add(self, text: str) -> bool:
+        try:
+            minor = parse_minor(text, _("amount"), self.exponent, allow_zero=False)
+            plan = plan_payments(self.sale.total_minor, [*self.tenders, Tender(self.method, minor)])
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            self.query_one("#amount", Input).select_all()
+            return False
+        self.tenders.append(Tender(self.method, minor))
+        self.plan = plan
+        self.query_one(Message).say("")
+        self.refresh_plan()
+        return True
+
+    def action_add_payment(self) -> None:
+        self.add(self.query_one("#amount", Input).value)
+
+    def action_remove_payment(self) -> None:
+        if self.tenders:
+            self.tenders.pop()
+            self.plan = plan_payments(self.sale.total_minor, self.tenders)
+            self.refresh_plan()
+
+    def action_validate(self) -> None:
+        typed = self.query_one("#amount", Input).value.strip()
+        if not self.plan.complete and typed and not self.add(typed):
+            return
+        if not self.plan.complete:
+            self.query_one(Message).say(_("Still due: {amount}").format(
+                amount=self.pos.money(self.plan.remaining_minor)), error=True)
+            return
+        try:
+            receipt = sales.checkout(self.sale.uuid, self.tenders)
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            return
+        self.dismiss(receipt)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,197 @@
+"""The sale: scan, see the cart and the total, set the customer, pay. The code input keeps the
+focus, so a scanner or the keyboard always lands in it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Static
+
+from pos_tui import keys
+from pos_tui.errors import PosError
+from pos_tui.i18n import _, ngettext
+from pos_tui.screens.base import Message, PosScreen
+from pos_tui.services import sales, sessions
+from pos_tui.services.receipts import Receipt
+from pos_tui.services.sales import LineView, SaleView
+
+
+class SaleScreen(PosScreen):
+    SCOPE = "sale"
+    BINDINGS = keys.bindings("sale")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sale: SaleView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield Static(id="customer")
+        yield Input(id="code", placeholder=_("Scan or type a barcode or SKU · 3*CODE adds three"))
+        table = DataTable(id="cart", cursor_type="row", zebra_stripes=True)
+        table.can_focus = False
+        yield table
+        yield Message(id="message")
+        with Horizontal(id="totals"):
+            yield Static(id="items")
+            yield Static(id="total")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cart", DataTable)
+        table.add_column(_("Product"), key="name", width=40)
+        table.add_column(_("Qty"), key="qty", width=5)
+        table.add_column(_("Price"), key="price", width=11)
+        table.add_column(_("Total"), key="total", width=12)
+        self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
+        self.query_one("#code", Input).focus()
+
+    # Showing the sale ------------------------------------------------------------------
+
+    def show(self, sale: SaleView, select_line: int | None = None) -> None:
+        previous = self.selected_line()
+        self.sale = sale
+        money = self.pos.money
+        table = self.query_one("#cart", DataTable)
+        table.clear()
+        for line in sale.lines:
+            table.add_row(line.name, _right(str(line.quantity)), _right(money(line.unit_price_minor)),
+                          _right(money(line.total_minor)), key=str(line.id))
+        index = sale.line_index(select_line if select_line is not None else
+                                previous.id if previous else None)
+        if index is None and sale.lines:
+            index = len(sale.lines) - 1
+        if index is not None:
+            table.move_cursor(row=index)
+        session = sessions.current_session(self.pos.till)
+        cashier = self.pos.cashier.name if self.pos.cashier else ""
+        store = self.pos.store.name if self.pos.store else ""
+        state = _("session open") if session else _("no session: F5")
+        self.query_one("#status", Static).update(
+            f"{store} · {_('Till')} {self.pos.till} · {cashier} · {state}")
+        self.query_one("#customer", Static).update(
+            _("Customer: {name}").format(name=sale.customer_name) if sale.customer_name
+            else _("No customer · F2 to pick or create one"))
+        self.query_one("#items", Static).update(
+            ngettext("{n} item", "{n} items", sale.item_count).format(n=sale.item_count))
+        self.query_one("#total", Static).update(_("TOTAL {amount}").format(amount=money(sale.total_minor)))
+
+    def selected_line(self) -> LineView | None:
+        if self.sale is None or not self.sale.lines:
+            return None
+        row = self.query_one("#cart", DataTable).cursor_row
+        if 0 <= row < len(self.sale.lines):
+            return self.sale.lines[row]
+        return None
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.query_one(Message).say(text, error)
+
+    def run(self, change, *args) -> bool:
+        """Call a sales service with the current sale; show the result or the refusal."""
+        try:
+            result = change(self.sale.id, *args)
+        except PosError as exc:
+            self.say(exc.message, error=True)
+            return False
+        sale, line_id = result if isinstance(result, tuple) else (result, None)
+        self.show(sale, line_id)
+        return True
+
+    # Actions -----------------------------------------------------------------------------
+
+    def action_add_code(self) -> None:
+        field = self.query_one("#code", Input)
+        if not field.value.strip():
+            self.say(_("Scan a barcode or type a SKU, then Enter."))
+            return
+        if self.run(sales.add_code, field.value):
+            line = self.selected_line()
+            self.say(_("Added: {name} × {qty}").format(name=line.name, qty=line.quantity) if line else "")
+            field.value = ""
+        else:
+            field.select_all()
+
+    def action_clear(self) -> None:
+        self.query_one("#code", Input).value = ""
+        self.say("")
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one("#cart", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_quantity(self) -> None:
+        from pos_tui.screens.dialogs import QuantityDialog
+
+        line = self.selected_line()
+        if line is None:
+            self.say(_("The sale is empty."), error=True)
+            return
+
+        def chosen(quantity: int | None) -> None:
+            if quantity is not None and self.run(sales.set_quantity, line.id, quantity):
+                self.say(_("{name}: quantity {qty}").format(name=line.name, qty=quantity))
+
+        self.app.push_screen(QuantityDialog(line.name, line.quantity), chosen)
+
+    def action_remove_line(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            self.say(_("The sale is empty."), error=True)
+            return
+        if self.run(sales.remove_line, line.id):
+            self.say(_("Removed: {name}").format(name=line.name))
+
+    def action_customer(self) -> None:
+        from pos_tui.screens.customer_picker import CustomerPickerScreen, Pick
+
+        def picked(pick: Pick | None) -> None:
+            if pick is None:
+                return
+            if self.run(sales.set_customer, pick.customer_id):
+                self.say(_("Customer set: {name}").format(name=self.sale.customer_name)
+                         if self.sale.customer_name else _("Customer removed from the sale."))
+
+        self.app.push_screen(CustomerPickerScreen(), picked)
+
+    def action_products(self) -> None:
+        from pos_tui.screens.product_search import ProductSearchScreen
+
+        def chosen(product_id: int | None) -> None:
+            if product_id is not None:
+                self.run(sales.add_product, product_id)
+
+        self.app.push_screen(ProductSearchScreen(), chosen)
+
+    def action_session(self) -> None:
+        self.pos.show_session()
+
+    def action_pay(self) -> None:
+        from pos_tui.screens.payment import PaymentScreen
+
+        if not self.sale.lines:
+            self.say(_("The sale is empty: scan a product first."), error=True)
+            return
+        if sessions.current_session(self.pos.till) is None:
+            self.say(_("No open session on this till: press F5 to open one."), error=True)
+            return
+        self.app.push_screen(PaymentScreen(self.sale), self.paid)
+
+    def paid(self, receipt: Receipt | None) -> None:
+        from pos_tui.screens.receipt import ReceiptScreen
+
+        if receipt is None:
+            return
+
+        def next_sale(_result: object) -> None:
+            self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
+            self.say(_("Sale {number} paid.").format(number=receipt.number))
+            self.query_one("#code", Input).focus()
+
+        self.app.push_screen(ReceiptScreen(receipt), next_sale)
+
+
+def _right(text: str) -> Text:
+    return Text(text, justify="right")

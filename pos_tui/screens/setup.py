@@ -1,0 +1,93 @@
+"""The first screen on an empty database: load the demo store, or set up a real one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from pos_tui import keys
+from pos_tui.errors import PosError, ValidationError
+from pos_tui.i18n import N_, _
+from pos_tui.screens.base import Message, PosScreen
+from pos_tui.services import demo, store
+from pos_tui.widgets.form import Field, Form
+
+
+class SetupScreen(PosScreen):
+    SCOPE = "setup"
+    BINDINGS = keys.bindings("setup")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="setup", classes="panel"):
+            yield Static(_("Welcome to pos-tui"), classes="title")
+            yield Static(_("This database has no store yet."))
+            yield Static("")
+            yield Static(_("[b]D[/b]  Load the demo store: a shop with 40 products, 20 customers "
+                           "and two cashiers, to try the till."))
+            yield Static(_("[b]N[/b]  Set up your own store: its name, country, currency and "
+                           "the first cashier."))
+            yield Message(id="message")
+        yield Footer(compact=True)
+
+    def action_demo(self) -> None:
+        try:
+            summary = demo.load_demo()
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            return
+        people = ", ".join(_("{name} (PIN {pin}, {role})").format(name=n, pin=p, role=_(r))
+                           for n, p, r in summary.cashiers)
+        self.pos.login_hint = _("Demo store loaded. Log in as {people}.").format(people=people)
+        self.pos.show_login()
+
+    def action_new_store(self) -> None:
+        self.app.push_screen(StoreFormScreen())
+
+
+class StoreFormScreen(PosScreen):
+    """The store's name, country and currency, and its first cashier (a manager)."""
+
+    SCOPE = "store_form"
+    BINDINGS = keys.bindings("store_form")
+    FIELDS = (
+        Field("store_name", N_("Store name *")),
+        Field("country", N_("Country (ISO code, e.g. ES, MX, US) *"), "ES"),
+        Field("currency", N_("Currency (ISO code, e.g. EUR, MXN, USD) *"), "EUR"),
+        Field("cashier", N_("First cashier's name (a manager) *")),
+        Field("pin", N_("Their PIN, 4 to 8 digits *"), password=True),
+    )
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("New store"), classes="title")
+        yield Form(self.FIELDS)
+        yield Message(id="message")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Form).input("store_name").focus()
+
+    def action_next_field(self) -> None:
+        if self.query_one(Form).is_last(self.focused):
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        form = self.query_one(Form)
+        values = form.values()
+        try:
+            store.setup_store(values["store_name"], values["country"], values["currency"],
+                              values["cashier"], values["pin"])
+        except ValidationError as exc:
+            form.show_errors(exc)
+            self.query_one(Message).say(_("Please correct the marked fields."), error=True)
+            return
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            return
+        self.pos.login_hint = _("Store created. Log in as {name}.").format(name=values["cashier"].strip())
+        self.pos.show_login()
+
+    def action_cancel(self) -> None:
+        self.dismiss()

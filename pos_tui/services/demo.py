@@ -1,0 +1,57 @@
+"""The demo store: a Spanish corner shop with a catalog, sample customers and two cashiers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+
+from pos_tui import models
+from pos_tui.db import transactional
+from pos_tui.errors import StateError
+from pos_tui.i18n import _
+from pos_tui.money import to_minor
+from pos_tui.services import cashiers, customers
+from pos_tui.services.store import locale_for
+
+STORE = {"name": "Ultramarinos La Esquina", "country": "ES", "currency": "EUR"}
+#: (name, PIN, role): shown on the first screen and in the README, so a new user can log in.
+DEMO_CASHIERS = (("Ana", "1234", "manager"), ("Luis", "2345", "cashier"))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    store_name: str
+    products: int
+    customers: int
+    cashiers: tuple[tuple[str, str, str], ...]
+
+
+def _rows(filename: str) -> list[dict[str, str]]:
+    text = resources.files("pos_tui.data").joinpath(filename).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@transactional
+def load_demo() -> DemoSummary:
+    """Fill an empty database with the demo store. Refused when a store already exists."""
+    if models.Store.select().exists():
+        raise StateError(_("This database already has a store; the demo goes into an empty one."))
+    models.Store.create(name=STORE["name"], country=STORE["country"], currency=STORE["currency"],
+                        locale=locale_for(STORE["country"]))
+    for name, pin, role in DEMO_CASHIERS:
+        cashiers.add_cashier(name, pin, role)
+    products = _rows("products.csv")
+    models.Product.insert_many([
+        {"sku": row["sku"], "barcode": row["barcode"] or None, "name": row["name"],
+         "price_minor": to_minor(Decimal(row["price"])),
+         "tax_rate_bp": int(Decimal(row["tax_rate"]) * 100),
+         "price_includes_tax": row["price_includes_tax"].lower() in ("yes", "true", "1")}
+        for row in products
+    ]).execute()
+    sample = _rows("customers.csv")
+    for row in sample:
+        customers.create_customer(row)
+    return DemoSummary(STORE["name"], len(products), len(sample), DEMO_CASHIERS)

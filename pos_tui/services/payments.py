@@ -1,0 +1,79 @@
+"""How tendered money settles a sale: what each payment counts for, what is still due, the change.
+
+Pure: the payment screen shows the plan while the cashier types, and checkout checks the very
+same plan before it writes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pos_tui.errors import ValidationError
+from pos_tui.i18n import _
+
+CASH, CARD, TRANSFER = "cash", "card", "transfer"
+METHODS = (CASH, CARD, TRANSFER)
+
+
+def method_label(method: str) -> str:
+    return {CASH: _("Cash"), CARD: _("Card"), TRANSFER: _("Transfer")}.get(method, method)
+
+
+@dataclass(frozen=True)
+class Tender:
+    """Money handed over: for cash, what the customer gave; otherwise the amount charged."""
+
+    method: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    method: str
+    amount_minor: int  # what counts towards the total
+    tendered_minor: int
+    change_minor: int
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    total_minor: int
+    lines: tuple[PaymentLine, ...]
+
+    @property
+    def paid_minor(self) -> int:
+        return sum(line.amount_minor for line in self.lines)
+
+    @property
+    def remaining_minor(self) -> int:
+        return self.total_minor - self.paid_minor
+
+    @property
+    def change_minor(self) -> int:
+        return sum(line.change_minor for line in self.lines)
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining_minor == 0
+
+
+def plan_payments(total_minor: int, tenders: Sequence[Tender]) -> PaymentPlan:
+    """Apply tenders in order. Only cash may exceed what is due (the rest is change)."""
+    lines: list[PaymentLine] = []
+    remaining = total_minor
+    for tender in tenders:
+        if tender.method not in METHODS:
+            raise ValidationError("method", _("unknown payment method “{m}”").format(m=tender.method))
+        if tender.amount_minor <= 0:
+            raise ValidationError("amount", _("must be more than zero"))
+        if remaining <= 0:
+            raise ValidationError("amount", _("the sale is already paid in full"))
+        if tender.method != CASH and tender.amount_minor > remaining:
+            raise ValidationError("amount", _("a {method} payment cannot be more than what is due")
+                                  .format(method=method_label(tender.method).lower()))
+        applied = min(tender.amount_minor, remaining)
+        lines.append(PaymentLine(tender.method, applied, tender.amount_minor,
+                                 tender.amount_minor - applied))
+        remaining -= applied
+    return PaymentPlan(total_minor, tuple(lines))

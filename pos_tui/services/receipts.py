@@ -1,0 +1,106 @@
+"""The receipt of a paid sale, as plain data and as plain text (screen, CLI, later the printer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos_tui import models
+from pos_tui.db import local_time
+from pos_tui.errors import NotFound
+from pos_tui.i18n import _
+from pos_tui.money import TaxBreakdown, format_rate, line_amounts, order_totals
+from pos_tui.services.payments import method_label
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+
+
+@dataclass(frozen=True)
+class ReceiptPayment:
+    method: str
+    amount_minor: int
+    tendered_minor: int
+    change_minor: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    order_id: int
+    number: str
+    paid_at: datetime
+    till: str
+    cashier: str
+    customer: str | None
+    lines: tuple[ReceiptLine, ...]
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    taxes: tuple[TaxBreakdown, ...]
+    payments: tuple[ReceiptPayment, ...]
+
+    @property
+    def change_minor(self) -> int:
+        return sum(p.change_minor for p in self.payments)
+
+
+def get_receipt(order_id: int) -> Receipt:
+    order = models.Order.get_or_none(models.Order.id == order_id)
+    if order is None or order.state != "paid":
+        raise NotFound(_("No paid sale with id {id}.").format(id=order_id))
+    line_rows = list(order.lines.order_by(models.OrderLine.id))
+    totals = order_totals(
+        (row.tax_rate_bp, line_amounts(row.unit_price_minor, row.quantity, row.tax_rate_bp,
+                                       row.price_includes_tax))
+        for row in line_rows
+    )
+    return Receipt(
+        order.id, order.number, order.paid_at, order.till,
+        order.cashier.name if order.cashier else "",
+        order.customer.name if order.customer else None,
+        tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor) for r in line_rows),
+        order.net_minor, order.tax_minor, order.total_minor, totals.taxes,
+        tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor)
+              for p in order.payments.order_by(models.Payment.id)),
+    )
+
+
+def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], width: int = 40) -> str:
+    """The receipt laid out in `width` columns of plain text."""
+
+    def pair(left: str, right: str) -> str:
+        room = width - len(right) - 1
+        return f"{left[:room]:<{room}} {right}"
+
+    rule = "-" * width
+    out = [store_name.center(width), rule,
+           pair(_("Receipt"), receipt.number),
+           pair(_("Date"), local_time(receipt.paid_at).strftime("%Y-%m-%d %H:%M")),
+           pair(_("Till"), receipt.till),
+           pair(_("Cashier"), receipt.cashier)]
+    if receipt.customer:
+        out.append(pair(_("Customer"), receipt.customer))
+    out.append(rule)
+    for line in receipt.lines:
+        out.append(line.name[:width])
+        out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor)))
+    out.append(rule)
+    out.append(pair(_("TOTAL"), money(receipt.total_minor)))
+    for tax in receipt.taxes:
+        out.append(pair(_("  VAT {rate} on {base}").format(rate=format_rate(tax.rate_bp),
+                                                          base=money(tax.net_minor)),
+                        money(tax.tax_minor)))
+    out.append(rule)
+    for payment in receipt.payments:
+        out.append(pair(method_label(payment.method), money(payment.tendered_minor)))
+    if receipt.change_minor:
+        out.append(pair(_("Change"), money(receipt.change_minor)))
+    out.append(rule)
+    out.append(_("Thank you!").center(width))
+    return "\n".join(out)

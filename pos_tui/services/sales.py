@@ -1,0 +1,278 @@
+"""The sale at the till: a draft order saved on every change, paid once by its UUID.
+
+Because the cart is a row in the database from the first scan, a till that dies mid-sale finds
+the same sale when it starts again (`current_sale`), and a checkout retried after a crash finds
+the order already paid and returns its receipt instead of charging twice.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pos_tui import models
+from pos_tui.db import now, transactional
+from pos_tui.errors import NotFound, StateError, ValidationError
+from pos_tui.i18n import _
+from pos_tui.money import TaxBreakdown, Totals, line_amounts, order_totals
+from pos_tui.services import catalog
+from pos_tui.services.payments import Tender, plan_payments
+from pos_tui.services.receipts import Receipt, get_receipt
+from pos_tui.services.sessions import check_till
+
+MAX_QUANTITY = 9999
+_QUANTITY_CODE = re.compile(r"^\s*(?P<qty>[^*]*?)\s*\*\s*(?P<code>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    tax_rate_bp: int
+    total_minor: int
+
+
+@dataclass(frozen=True)
+class SaleView:
+    id: int
+    uuid: str
+    number: str | None
+    state: str
+    till: str
+    customer_id: int | None
+    customer_name: str | None
+    lines: tuple[LineView, ...]
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    taxes: tuple[TaxBreakdown, ...]
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    def line_index(self, line_id: int | None) -> int | None:
+        for index, line in enumerate(self.lines):
+            if line.id == line_id:
+                return index
+        return None
+
+
+def parse_quantity(text: str, field: str = "quantity") -> int:
+    """A whole number of items, 1 to MAX_QUANTITY."""
+    raw = (text or "").strip()
+    try:
+        quantity = int(raw)
+    except ValueError:
+        raise ValidationError(field, _("“{q}” is not a whole number").format(q=raw)) from None
+    check_quantity(quantity, field)
+    return quantity
+
+
+def check_quantity(quantity: int, field: str = "quantity") -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationError(field, _("must be between 1 and {max}").format(max=MAX_QUANTITY))
+
+
+def parse_code(text: str) -> tuple[int, str]:
+    """`CODE` -> (1, CODE); `3*CODE` -> (3, CODE)."""
+    match = _QUANTITY_CODE.match(text or "")
+    if match is None:
+        return 1, (text or "").strip()
+    return parse_quantity(match["qty"]), match["code"]
+
+
+def _draft(order_id: int) -> models.Order:
+    order = models.Order.get_or_none(models.Order.id == order_id)
+    if order is None:
+        raise NotFound(_("No sale with id {id}.").format(id=order_id))
+    if order.state != "draft":
+        raise StateError(_("Sale {number} is already {state}.").format(
+            number=order.number or order.id, state=_(order.state)))
+    return order
+
+
+def _line_rows(order_id: int):
+    L = models.OrderLine
+    return L.select().where(L.order == order_id).order_by(L.id)
+
+
+def _totals(order_id: int) -> Totals:
+    return order_totals(
+        (line.tax_rate_bp, line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
+                                        line.price_includes_tax))
+        for line in _line_rows(order_id)
+    )
+
+
+def _store_line(line: models.OrderLine) -> None:
+    amounts = line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
+                           line.price_includes_tax)
+    line.net_minor, line.tax_minor, line.total_minor = (
+        amounts.net_minor, amounts.tax_minor, amounts.total_minor)
+    line.save()
+
+
+def _refresh_totals(order: models.Order) -> None:
+    totals = _totals(order.id)
+    order.net_minor, order.tax_minor, order.total_minor = (
+        totals.net_minor, totals.tax_minor, totals.total_minor)
+    order.updated_at = now()
+    order.save()
+
+
+def get_sale(order_id: int) -> SaleView:
+    order = models.Order.get_or_none(models.Order.id == order_id)
+    if order is None:
+        raise NotFound(_("No sale with id {id}.").format(id=order_id))
+    lines = tuple(
+        LineView(line.id, line.product_id, line.sku, line.name, line.quantity,
+                 line.unit_price_minor, line.tax_rate_bp, line.total_minor)
+        for line in _line_rows(order.id)
+    )
+    customer = order.customer
+    return SaleView(
+        order.id, str(order.uuid), order.number, order.state, order.till,
+        customer.id if customer else None, customer.name if customer else None, lines,
+        order.net_minor, order.tax_minor, order.total_minor, _totals(order.id).taxes,
+    )
+
+
+@transactional
+def current_sale(till: str, cashier_id: int | None = None) -> SaleView:
+    """The till's sale in progress: the newest draft, or a new empty one."""
+    till = check_till(till)
+    O = models.Order
+    order = (O.select().where((O.till == till) & (O.state == "draft"))
+             .order_by(O.id.desc()).first())
+    if order is None:
+        order = O.create(uuid=uuidlib.uuid4(), till=till, cashier=cashier_id)
+    return get_sale(order.id)
+
+
+@transactional
+def add_product(order_id: int, product_id: int, quantity: int = 1) -> tuple[SaleView, int]:
+    """Put a product on the sale; the same product again raises the quantity of its line."""
+    check_quantity(quantity)
+    order = _draft(order_id)
+    product = models.Product.get_or_none(models.Product.id == product_id)
+    if product is None or not product.active:
+        raise NotFound(_("No product with id {id}.").format(id=product_id))
+    L = models.OrderLine
+    line = L.get_or_none((L.order == order.id) & (L.product == product.id)
+                         & (L.unit_price_minor == product.price_minor))
+    if line is None:
+        line = L(order=order, product=product, sku=product.sku, name=product.name, quantity=0,
+                 unit_price_minor=product.price_minor, tax_rate_bp=product.tax_rate_bp,
+                 price_includes_tax=product.price_includes_tax)
+    new_quantity = line.quantity + quantity
+    if new_quantity > MAX_QUANTITY:
+        raise ValidationError("quantity", _("must be between 1 and {max}").format(max=MAX_QUANTITY))
+    line.quantity = new_quantity
+    _store_line(line)
+    _refresh_totals(order)
+    return get_sale(order.id), line.id
+
+
+def add_code(order_id: int, text: str) -> tuple[SaleView, int]:
+    """What the cashier typed or scanned: a barcode or SKU, optionally `3*CODE`."""
+    quantity, code = parse_code(text)
+    if not code:
+        raise ValidationError("code", _("scan a barcode or type a SKU"))
+    product = catalog.find_by_code(code)
+    if product is None:
+        raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=code))
+    return add_product(order_id, product.id, quantity)
+
+
+def _line(order: models.Order, line_id: int) -> models.OrderLine:
+    L = models.OrderLine
+    line = L.get_or_none((L.id == line_id) & (L.order == order.id))
+    if line is None:
+        raise NotFound(_("That line is not on this sale."))
+    return line
+
+
+@transactional
+def set_quantity(order_id: int, line_id: int, quantity: int) -> SaleView:
+    check_quantity(quantity)
+    order = _draft(order_id)
+    line = _line(order, line_id)
+    line.quantity = quantity
+    _store_line(line)
+    _refresh_totals(order)
+    return get_sale(order.id)
+
+
+@transactional
+def remove_line(order_id: int, line_id: int) -> SaleView:
+    order = _draft(order_id)
+    _line(order, line_id).delete_instance()
+    _refresh_totals(order)
+    return get_sale(order.id)
+
+
+@transactional
+def set_customer(order_id: int, customer_id: int | None) -> SaleView:
+    order = _draft(order_id)
+    if customer_id is not None:
+        customer = models.Customer.get_or_none(models.Customer.id == customer_id)
+        if customer is None or customer.archived:
+            raise NotFound(_("No customer with id {id}.").format(id=customer_id))
+    order.customer = customer_id
+    order.updated_at = now()
+    order.save()
+    return get_sale(order.id)
+
+
+def _next_number(till: str) -> str:
+    """The till's next order number, taken inside the checkout transaction (no gaps)."""
+    S = models.Sequence
+    name = f"order:{till}"
+    S.insert(name=name, last_value=0).on_conflict_ignore().execute()
+    S.update(last_value=S.last_value + 1).where(S.name == name).execute()
+    value = S.select(S.last_value).where(S.name == name).scalar()
+    return f"{till}-{value:06d}"
+
+
+@transactional
+def checkout(order_uuid: str, tenders: Sequence[Tender]) -> Receipt:
+    """Pay the sale in one transaction. Paying an already paid sale changes nothing."""
+    O = models.Order
+    order = O.get_or_none(O.uuid == uuidlib.UUID(str(order_uuid)))
+    if order is None:
+        raise NotFound(_("No sale with reference {uuid}.").format(uuid=order_uuid))
+    if order.state == "paid":
+        return get_receipt(order.id)
+    if order.state != "draft":
+        raise StateError(_("This sale is {state} and cannot be paid.").format(state=_(order.state)))
+    S = models.PosSession
+    session = S.get_or_none((S.till == order.till) & S.closed_at.is_null())
+    if session is None:
+        raise StateError(_("Open a session on till {till} before taking payment.").format(till=order.till))
+    if not models.OrderLine.select().where(models.OrderLine.order == order.id).exists():
+        raise StateError(_("The sale is empty: add a product first."))
+    _refresh_totals(order)
+    plan = plan_payments(order.total_minor, tenders)
+    if not plan.complete:
+        raise ValidationError("amount", _("the payments do not cover the total"))
+    models.Payment.insert_many([
+        {"order": order.id, "method": line.method, "amount_minor": line.amount_minor,
+         "tendered_minor": line.tendered_minor, "change_minor": line.change_minor,
+         "created_at": now()}
+        for line in plan.lines
+    ]).execute()
+    order.number = _next_number(order.till)
+    order.state = "paid"
+    order.session = session
+    order.cashier = order.cashier_id or session.cashier_id
+    order.paid_at = now()
+    order.save()
+    return get_receipt(order.id)
+

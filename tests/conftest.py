@@ -1,0 +1,38 @@
+"""Each test gets its own database file under tmp_path (not :memory:, because the till's
+workers run in other threads and each would see its own empty memory database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_tui import db
+from pos_tui.services import cashiers, demo, sessions
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "pos.sqlite3"
+
+
+@pytest.fixture
+def database(db_path):
+    handle = db.open_database(str(db_path))
+    yield handle
+    db.close_database()
+
+
+@pytest.fixture
+def shop(database):
+    """The demo store: 40 products, 20 customers, cashiers Ana (manager) and Luis."""
+    return demo.load_demo()
+
+
+@pytest.fixture
+def ana(shop):
+    return cashiers.authenticate("Ana", "1234")
+
+
+@pytest.fixture
+def open_till(ana):
+    """Till T1 with a session opened by Ana with a 100.00 float."""
+    return sessions.open_session("T1", ana.id, 10_000)
