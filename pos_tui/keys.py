@@ -128,8 +128,12 @@ def display(key: str) -> str:
 
 
 def bindings(scope: str) -> list[Binding]:
-    """The Textual bindings of one screen, from the table above."""
-    return [key.binding() for key in KEYMAP[scope]]
+    """The Textual bindings of one screen, from the table above. F1 is added to each, because
+    Textual does not pass keys from a dialog on to the app."""
+    own = [key.binding() for key in KEYMAP[scope]]
+    if not any(key.key == "f1" for key in KEYMAP[scope]):
+        own.append(KEYMAP["global"][0].binding())
+    return own
 
 
 def help_rows(scope: str) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ def test_scanning_adds_by_barcode_or_sku_and_merges_the_same_product(sale):
     sale, _ = sales.add_code(sale.id, MILK)
     sale, _ = sales.add_code(sale.id, "p002")  # SKU, any case
     sale, line_id = sales.add_code(sale.id, MILK)
-    assert [(l.sku, l.quantity) for l in sale.lines] == [("P001", 2), ("P002", 1)]
+    assert [(line.sku, line.quantity) for line in sale.lines] == [("P001", 2), ("P002", 1)]
     assert sale.lines[0].id == line_id
     assert sale.total_minor == 2 * 95 + 80
     assert models.Order.get_by_id(sale.id).total_minor == sale.total_minor
@@ -27,7 +27,7 @@ def test_scanning_adds_by_barcode_or_sku_and_merges_the_same_product(sale):
 def test_quantity_times_code(sale):
     sale, _ = sales.add_code(sale.id, f"3*{MILK}")
     sale, _ = sales.add_code(sale.id, f" 2 * {BREAD_SKU} ")
-    assert [(l.sku, l.quantity) for l in sale.lines] == [("P001", 3), ("P002", 2)]
+    assert [(line.sku, line.quantity) for line in sale.lines] == [("P001", 3), ("P002", 2)]
 
 
 @pytest.mark.parametrize("text, error", [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pos_tui import models
 from pos_tui.app import PosApp
 from pos_tui.screens.customer_form import CustomerFormScreen
@@ -76,7 +74,7 @@ async def test_the_whole_sale_with_a_customer_created_mid_sale(shop):
     customer = models.Customer.get(models.Customer.name == "Marta Villa")
     assert order.customer_id == customer.id
     assert customer.phone == "612 345 678"
-    assert [(l.sku, l.quantity) for l in order.lines.order_by(models.OrderLine.id)] == [
+    assert [(line.sku, line.quantity) for line in order.lines.order_by(models.OrderLine.id)] == [
         ("P001", 1), ("P002", 2)]
     assert order.total_minor == 255
     payment = order.payments.get()
@@ -148,7 +146,7 @@ async def test_quantity_remove_and_product_search(open_till):
         assert "Removed: Leche entera 1 L" in screen_text(pilot)
         assert "TOTAL 6,50" in screen_text(pilot)
     lines = list(models.OrderLine.select())
-    assert [(l.sku, l.quantity) for l in lines] == [("P023", 1)]
+    assert [(line.sku, line.quantity) for line in lines] == [("P023", 1)]
 
 
 async def test_pick_an_existing_customer_by_typing(open_till):
@@ -281,19 +279,31 @@ async def test_an_empty_database_can_be_set_up_by_hand(database):
     assert (store.name, store.country, store.currency) == ("Tienda Sol", "MX", "MXN")
 
 
-@pytest.mark.parametrize("scope_key, screen_type", [("f1", SaleScreen)])
-async def test_f1_lists_every_key_of_the_screen(open_till, scope_key, screen_type):
+async def test_f1_lists_every_key_of_the_screen_it_is_pressed_on(open_till):
     from pos_tui import keys
+    from pos_tui.screens.dialogs import QuantityDialog
+    from pos_tui.screens.help import HelpScreen
+
+    async def check_help(pilot, scope, screen_type):
+        assert isinstance(pilot.app.screen, screen_type)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        text = screen_text(pilot)
+        for key, description in keys.help_rows(scope):
+            assert key in text and description in text, (scope, key, description)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, screen_type)
 
     app = PosApp(till="T1")
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        assert isinstance(app.screen, screen_type)
-        await pilot.press(scope_key)
+        await check_help(pilot, "sale", SaleScreen)
+        await type_text(pilot, MILK)
+        await pilot.press("enter", "f6")
         await pilot.pause()
-        text = screen_text(pilot)
-        for key, description in keys.help_rows("sale"):
-            assert key in text and description in text
-        await pilot.press("escape")
+        await check_help(pilot, "quantity", QuantityDialog)  # a dialog, too
+        await pilot.press("escape", "f10")
         await pilot.pause()
-        assert isinstance(app.screen, screen_type)
+        await check_help(pilot, "payment", PaymentScreen)

@@ -8,6 +8,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from pos_tui.errors import PosError
+from pos_tui.money import format_plain
 
 if TYPE_CHECKING:
     from pos_tui.app import PosApp
@@ -24,17 +25,22 @@ class Message(Static):
         self.say(exc.message, error=True)
 
 
-class PosScreen(Screen):
+class PosMixin:
     SCOPE = "global"
 
     @property
     def pos(self) -> PosApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[attr-defined, return-value]
+
+    def zero(self) -> str:
+        """Zero as the store writes amounts (`0,00` in Spain), for input placeholders."""
+        store = self.pos.store
+        return format_plain(0, store.exponent, store.locale) if store else "0"
 
 
-class PosModal(ModalScreen):
-    SCOPE = "global"
+class PosScreen(PosMixin, Screen):
+    pass
 
-    @property
-    def pos(self) -> PosApp:
-        return self.app  # type: ignore[return-value]
+
+class PosModal(PosMixin, ModalScreen):
+    pass

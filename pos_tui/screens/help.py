@@ -23,6 +23,7 @@ class HelpScreen(PosModal):
         with Vertical(id="help", classes="dialog"):
             yield Static(_("Keys"), classes="title")
             table = DataTable(show_cursor=False, id="help-keys")
+            table.can_focus = False
             table.add_columns(_("Key"), _("Action"))
             for key, description in keys.help_rows(self.scope):
                 table.add_row(key, description)

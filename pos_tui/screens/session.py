@@ -27,7 +27,7 @@ class SessionScreen(PosScreen):
             yield Static(_("Session"), classes="title")
             yield Static(id="summary")
             yield Label(_("Opening float (cash in the drawer)"), id="float-label")
-            yield Input(id="float", placeholder="0.00", compact=True)
+            yield Input(id="float", placeholder=self.zero(), compact=True)
             yield Message(id="message")
         yield Footer(compact=True)
 
@@ -111,7 +111,7 @@ class CloseSessionDialog(PosModal):
         with Vertical(classes="dialog"):
             yield Static(_("Close session"), classes="title")
             yield Label(_("Cash counted in the drawer"))
-            yield Input(id="counted", placeholder="0.00", compact=True)
+            yield Input(id="counted", placeholder=self.zero(), compact=True)
             yield Message(id="message")
         yield Footer(compact=True)
 
@@ -145,6 +145,7 @@ class SessionResultScreen(PosModal):
         with Vertical(classes="dialog"):
             yield Static(_("Session closed"), classes="title")
             table = DataTable(show_cursor=False, id="close-result")
+            table.can_focus = False
             table.add_columns(_("Cash"), _("Amount"))
             table.add_row(_("Expected"), money(s.expected_cash_minor))
             table.add_row(_("Counted"), money(s.counted_cash_minor or 0))

@@ -41,7 +41,8 @@ class SessionInfo:
 def check_till(till: str) -> str:
     till = (till or "").strip()
     if not till or len(till) > MAX_TILL_NAME or not till.isprintable():
-        raise ValidationError("till", _("a till name is 1 to {n} printable characters").format(n=MAX_TILL_NAME))
+        raise ValidationError("till", _("a till name is 1 to {n} printable characters")
+                              .format(n=MAX_TILL_NAME))
     return till
 
 

@@ -44,7 +44,8 @@ def currency(value: object, field: str = "currency") -> str:
     """An ISO 4217 currency code, upper case."""
     code = text(value, field, max_length=3, required=True).upper()
     if code not in _CURRENCIES:
-        raise ValidationError(field, _("“{code}” is not a currency code (e.g. EUR, MXN, USD)").format(code=code))
+        raise ValidationError(field, _("“{code}” is not a currency code (e.g. EUR, MXN, USD)")
+                              .format(code=code))
     return code
 
 
