@@ -61,7 +61,8 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     "sale": (
         Key("sale.add", "enter", "add_code", N_("Add"), priority=True),
         Key("sale.customer", "f2", "customer", N_("Customer")),
-        Key("sale.products", "f3", "products", N_("Products")),
+        Key("sale.products", "f3", "products", N_("Find")),
+        Key("sale.details", "f4", "customer_details", N_("Info")),
         Key("sale.session", "f5", "session", N_("Session")),
         Key("sale.quantity", "f6", "quantity", N_("Qty")),
         Key("sale.remove", "f8", "remove_line", N_("Remove")),
@@ -75,8 +76,28 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("picker.pick", "enter", "pick", N_("Pick"), priority=True),
         Key("picker.up", "up", "cursor(-1)", N_("Previous"), show=False),
         Key("picker.down", "down", "cursor(1)", N_("Next"), show=False),
+        Key("picker.details", "f4", "details", N_("Details")),
         Key("picker.none", "f8", "no_customer", N_("No customer")),
         Key("picker.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "duplicates": (
+        Key("duplicates.use", "enter", "use", N_("Use this one"), priority=True),
+        Key("duplicates.create", "f9", "create", N_("Create anyway")),
+        Key("duplicates.cancel", "escape", "cancel", N_("Back to the form")),
+    ),
+    "customer_detail": (
+        Key("detail.open", "enter", "open_order", N_("Open sale"), priority=True),
+        Key("detail.edit", "f2", "edit", N_("Edit")),
+        Key("detail.purchases", "f5", "tab('purchases')", N_("Purchases")),
+        Key("detail.profile", "f6", "tab('profile')", N_("Profile")),
+        Key("detail.changes", "f7", "tab('changes')", N_("Changes")),
+        Key("detail.archive", "f8", "archive", N_("Archive/restore")),
+        Key("detail.use", "f10", "use", N_("Use")),
+        Key("detail.back", "escape", "back", N_("Back")),
+    ),
+    "order_lines": (
+        Key("order_lines.close", "escape", "close", N_("Close")),
+        Key("order_lines.close_enter", "enter", "close", N_("Close"), show=False),
     ),
     "customer_form": (
         Key("customer_form.save", "ctrl+s", "save", N_("Save")),

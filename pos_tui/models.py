@@ -10,6 +10,7 @@ from peewee import (
     SQL,
     BooleanField,
     CharField,
+    CompositeKey,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -53,17 +54,85 @@ class Cashier(BaseModel):
 
 
 class Customer(BaseModel):
+    """A customer, as the till knows them: who they are, how they pay, what their invoices
+    need, their special conditions. Search fields (`search_key`, `score`) are derived."""
+
+    # Personal
     name = CharField(max_length=120)
-    phone = CharField(max_length=40, default="")
-    email = CharField(max_length=254, default="")
+    is_company = BooleanField(default=False)
+    email = CharField(max_length=254, default="", index=True)
+    phone = CharField(max_length=40, default="")  # as typed
+    phone_e164 = CharField(max_length=20, default="", index=True)
+    mobile = CharField(max_length=40, default="")
+    mobile_e164 = CharField(max_length=20, default="", index=True)
     street = CharField(max_length=120, default="")
+    street2 = CharField(max_length=120, default="")
     city = CharField(max_length=80, default="")
-    postal_code = CharField(max_length=20, default="")
+    state = CharField(max_length=80, default="")
+    postal_code = CharField(max_length=20, default="", index=True)
     country = CharField(max_length=2, default="")
-    tax_id = CharField(max_length=40, default="")
+    language = CharField(max_length=10, default="")
+    # Payment preferences
+    preferred_payment = CharField(max_length=20, default="")  # cash | card | transfer | account
+    # Fiscal
+    tax_id = CharField(max_length=40, default="", index=True)  # compact form
+    tax_country = CharField(max_length=2, default="")
+    fiscal_name = CharField(max_length=120, default="")
+    needs_invoice = BooleanField(default=False)
+    fiscal_extra = TextField(default="{}")  # JSON: the extra fields a country's invoices need
+    # Special conditions
+    discount_bp = IntegerField(default=0)
+    credit_limit_minor = IntegerField(default=0)
+    payment_terms_days = IntegerField(default=0)
+    special_terms = TextField(default="")
+    # Loyalty, consent, notes
+    loyalty_card = CharField(max_length=40, null=True, unique=True)
+    points = IntegerField(default=0)  # a cache of the loyalty ledger
+    marketing_consent = BooleanField(default=False)
+    marketing_consent_at = DateTimeField(null=True)
+    notes = TextField(default="")
+    # State and search
     archived = BooleanField(default=False)
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
+    last_visit_at = DateTimeField(null=True)
+    visit_count = IntegerField(default=0)
+    score = IntegerField(default=0)  # recent and frequent customers rank first
+    name_key = CharField(max_length=120, default="", index=True)  # folded first + last name
+    search_key = TextField(default="")  # every search token, space-separated
+
+    class Meta:
+        indexes = ((("archived", "score", "search_key"), False),)
+
+
+class CustomerToken(BaseModel):
+    """One search token of a customer (a name word, phone digits, email, tax ID, card), with
+    the customer's rank, so a prefix finds the best customers without reading the others."""
+
+    token = CharField(max_length=254)
+    score = IntegerField()
+    customer = ForeignKeyField(Customer, backref="tokens", on_delete="CASCADE", index=False)
+
+    class Meta:
+        table_name = "customer_token"
+        primary_key = CompositeKey("token", "score", "customer")
+        without_rowid = True
+        indexes = ((("customer", "token"), False),)
+
+
+class AuditLog(BaseModel):
+    """Who changed what, when: append-only."""
+
+    at = DateTimeField(default=now)
+    cashier = ForeignKeyField(Cashier, null=True, backref="audit")
+    entity = CharField(max_length=30)
+    entity_id = IntegerField()
+    action = CharField(max_length=40)
+    changes = TextField(default="{}")  # JSON: field -> [old, new], or details
+
+    class Meta:
+        table_name = "audit_log"
+        indexes = ((("entity", "entity_id"), False),)
 
 
 class Product(BaseModel):
@@ -107,6 +176,8 @@ class Order(BaseModel):
     session = ForeignKeyField(PosSession, null=True, backref="orders")
     cashier = ForeignKeyField(Cashier, null=True, backref="orders")
     customer = ForeignKeyField(Customer, null=True, backref="orders")
+    discount_bp = IntegerField(default=0)  # the customer's own discount, applied to every line
+    discount_minor = IntegerField(default=0)
     net_minor = IntegerField(default=0)
     tax_minor = IntegerField(default=0)
     total_minor = IntegerField(default=0)
@@ -116,7 +187,7 @@ class Order(BaseModel):
 
     class Meta:
         table_name = "sale_order"
-        indexes = ((("till", "state"), False),)
+        indexes = ((("till", "state"), False), (("customer", "paid_at"), False))
 
 
 class OrderLine(BaseModel):
@@ -130,6 +201,8 @@ class OrderLine(BaseModel):
     unit_price_minor = IntegerField()
     tax_rate_bp = IntegerField()
     price_includes_tax = BooleanField()
+    discount_bp = IntegerField(default=0)
+    discount_minor = IntegerField(default=0)
     net_minor = IntegerField()
     tax_minor = IntegerField()
     total_minor = IntegerField()
@@ -154,5 +227,5 @@ class Sequence(BaseModel):
     last_value = IntegerField(default=0)
 
 
-ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, Product, PosSession, Order, OrderLine,
-              Payment, Sequence]
+ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
+              Order, OrderLine, Payment, Sequence]

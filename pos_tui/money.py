@@ -90,18 +90,22 @@ class LineAmounts:
     net_minor: int
     tax_minor: int
     total_minor: int
+    discount_minor: int = 0
 
 
 def line_amounts(unit_price_minor: int, quantity: int, tax_rate_bp: int,
-                 price_includes_tax: bool) -> LineAmounts:
-    """The one tax rule for a line: rounded per line, half up, in minor units."""
+                 price_includes_tax: bool, discount_bp: int = 0) -> LineAmounts:
+    """The one tax rule for a line: the discount comes off the price first (in the price's own
+    terms, tax included or not), then the tax; each rounded per line, half up, in minor units."""
     gross = unit_price_minor * quantity
+    discount = round_minor(Decimal(gross) * Decimal(discount_bp).scaleb(-4))
+    price = gross - discount
     rate = Decimal(tax_rate_bp).scaleb(-4)
     if price_includes_tax:
-        net = round_minor(Decimal(gross) / (1 + rate))
-        return LineAmounts(net, gross - net, gross)
-    tax = round_minor(Decimal(gross) * rate)
-    return LineAmounts(gross, tax, gross + tax)
+        net = round_minor(Decimal(price) / (1 + rate))
+        return LineAmounts(net, price - net, price, discount)
+    tax = round_minor(Decimal(price) * rate)
+    return LineAmounts(price, tax, price + tax, discount)
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,15 @@ class Totals:
     tax_minor: int
     total_minor: int
     taxes: tuple[TaxBreakdown, ...]
+    discount_minor: int = 0
 
 
 def order_totals(lines: Iterable[tuple[int, LineAmounts]]) -> Totals:
     """Sum (tax rate, line amounts) pairs into order totals with a breakdown per rate."""
     by_rate: dict[int, list[int]] = {}
-    net = tax = total = 0
+    net = tax = total = discount = 0
     for rate_bp, amounts in lines:
+        discount += amounts.discount_minor
         net += amounts.net_minor
         tax += amounts.tax_minor
         total += amounts.total_minor
@@ -131,4 +137,4 @@ def order_totals(lines: Iterable[tuple[int, LineAmounts]]) -> Totals:
         bucket[0] += amounts.net_minor
         bucket[1] += amounts.tax_minor
     taxes = tuple(TaxBreakdown(rate, n, t) for rate, (n, t) in sorted(by_rate.items()))
-    return Totals(net, tax, total, taxes)
+    return Totals(net, tax, total, taxes, discount)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -44,3 +45,8 @@ class PosScreen(PosMixin, Screen):
 
 class PosModal(PosMixin, ModalScreen):
     pass
+
+
+def right(text: str) -> Text:
+    """A right-aligned table cell, for amounts and counts."""
+    return Text(text, justify="right")

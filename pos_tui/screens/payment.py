@@ -13,7 +13,7 @@ from pos_tui.i18n import _
 from pos_tui.money import format_plain, parse_minor
 from pos_tui.screens.base import Message, PosScreen
 from pos_tui.services import sales
-from pos_tui.services.payments import CASH, Tender, method_label, plan_payments
+from pos_tui.services.payments import CASH, METHODS, Tender, method_label, plan_payments
 from pos_tui.services.sales import SaleView
 
 
@@ -25,7 +25,8 @@ class PaymentScreen(PosScreen):
         super().__init__()
         self.sale = sale
         self.tenders: list[Tender] = []
-        self.method = CASH
+        preferred = sale.customer.preferred_payment if sale.customer else ""
+        self.method = preferred if preferred in METHODS else CASH
         self.plan = plan_payments(sale.total_minor, [])
 
     def compose(self) -> ComposeResult:

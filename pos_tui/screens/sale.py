@@ -3,7 +3,6 @@ focus, so a scanner or the keyboard always lands in it."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
@@ -11,7 +10,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
-from pos_tui.screens.base import Message, PosScreen
+from pos_tui.money import format_rate
+from pos_tui.screens.base import Message, PosScreen, right
 from pos_tui.services import sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
@@ -56,8 +56,8 @@ class SaleScreen(PosScreen):
         table = self.query_one("#cart", DataTable)
         table.clear()
         for line in sale.lines:
-            table.add_row(line.name, _right(str(line.quantity)), _right(money(line.unit_price_minor)),
-                          _right(money(line.total_minor)), key=str(line.id))
+            table.add_row(line.name, right(str(line.quantity)), right(money(line.unit_price_minor)),
+                          right(money(line.total_minor)), key=str(line.id))
         index = sale.line_index(select_line if select_line is not None else
                                 previous.id if previous else None)
         if index is None and sale.lines:
@@ -70,12 +70,29 @@ class SaleScreen(PosScreen):
         state = _("session open") if session else _("no session: F5")
         self.query_one("#status", Static).update(
             f"{store} · {_('Till')} {self.pos.till} · {cashier} · {state}")
-        self.query_one("#customer", Static).update(
-            _("Customer: {name}").format(name=sale.customer_name) if sale.customer_name
-            else _("No customer · F2 to pick or create one"))
+        self.query_one("#customer", Static).update(self.customer_line(sale))
         self.query_one("#items", Static).update(
             ngettext("{n} item", "{n} items", sale.item_count).format(n=sale.item_count))
         self.query_one("#total", Static).update(_("TOTAL {amount}").format(amount=money(sale.total_minor)))
+        self.refresh_bindings()
+
+    def customer_line(self, sale: SaleView) -> str:
+        customer = sale.customer
+        if customer is None:
+            return _("No customer · F2 to pick or create one")
+        parts = [_("Customer: {name}").format(name=customer.name)]
+        if sale.discount_bp:
+            parts.append(_("discount {rate}: −{amount}").format(
+                rate=format_rate(sale.discount_bp), amount=self.pos.money(sale.discount_minor)))
+        parts.append(_("{points} points").format(points=customer.points))
+        if customer.special_terms:
+            parts.append(_("Terms: {terms}").format(terms=" ".join(customer.special_terms.split())))
+        return " · ".join(parts)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "customer_details":
+            return self.sale is not None and self.sale.customer is not None
+        return True
 
     def selected_line(self) -> LineView | None:
         if self.sale is None or not self.sale.lines:
@@ -106,12 +123,31 @@ class SaleScreen(PosScreen):
         if not field.value.strip():
             self.say(_("Scan a barcode or type a SKU, then Enter."))
             return
-        if self.run(sales.add_code, field.value):
+        try:
+            result = sales.scan(self.sale.id, field.value)
+        except PosError as exc:
+            self.say(exc.message, error=True)
+            field.select_all()
+            return
+        self.show(result.sale, result.line_id)
+        field.value = ""
+        if result.customer_set:
+            self.customer_was_set()
+        else:
             line = self.selected_line()
             self.say(_("Added: {name} × {qty}").format(name=line.name, qty=line.quantity) if line else "")
-            field.value = ""
-        else:
-            field.select_all()
+
+    def customer_was_set(self, warnings: tuple[str, ...] = ()) -> None:
+        customer = self.sale.customer
+        if customer is None:
+            self.say(_("Customer removed from the sale."))
+            return
+        text = _("Customer set: {name}").format(name=customer.name)
+        if customer.special_terms:
+            text += " · " + _("Terms: {terms}").format(terms=" ".join(customer.special_terms.split()))
+        for warning in warnings:
+            text += " · " + warning
+        self.say(text, error=bool(warnings))
 
     def action_clear(self) -> None:
         self.query_one("#code", Input).value = ""
@@ -148,13 +184,22 @@ class SaleScreen(PosScreen):
         from pos_tui.screens.customer_picker import CustomerPickerScreen, Pick
 
         def picked(pick: Pick | None) -> None:
-            if pick is None:
-                return
-            if self.run(sales.set_customer, pick.customer_id):
-                self.say(_("Customer set: {name}").format(name=self.sale.customer_name)
-                         if self.sale.customer_name else _("Customer removed from the sale."))
+            if pick is not None and self.run(sales.set_customer, pick.customer_id):
+                self.customer_was_set(pick.warnings)
 
         self.app.push_screen(CustomerPickerScreen(), picked)
+
+    def action_customer_details(self) -> None:
+        from pos_tui.screens.customer_detail import CustomerDetailScreen
+
+        if self.sale.customer is None:
+            self.say(_("No customer on this sale: F2 picks one."), error=True)
+            return
+
+        def closed(_result: object) -> None:  # an edit may have changed the discount or terms
+            self.run(sales.set_customer, self.sale.customer_id)
+
+        self.app.push_screen(CustomerDetailScreen(self.sale.customer.id), closed)
 
     def action_products(self) -> None:
         from pos_tui.screens.product_search import ProductSearchScreen
@@ -192,6 +237,3 @@ class SaleScreen(PosScreen):
 
         self.app.push_screen(ReceiptScreen(receipt), next_sale)
 
-
-def _right(text: str) -> Text:
-    return Text(text, justify="right")

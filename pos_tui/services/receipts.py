@@ -20,6 +20,8 @@ class ReceiptLine:
     quantity: int
     unit_price_minor: int
     total_minor: int
+    discount_bp: int = 0
+    discount_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Receipt:
     total_minor: int
     taxes: tuple[TaxBreakdown, ...]
     payments: tuple[ReceiptPayment, ...]
+    discount_minor: int = 0
 
     @property
     def change_minor(self) -> int:
@@ -57,17 +60,19 @@ def get_receipt(order_id: int) -> Receipt:
     line_rows = list(order.lines.order_by(models.OrderLine.id))
     totals = order_totals(
         (row.tax_rate_bp, line_amounts(row.unit_price_minor, row.quantity, row.tax_rate_bp,
-                                       row.price_includes_tax))
+                                       row.price_includes_tax, row.discount_bp))
         for row in line_rows
     )
     return Receipt(
         order.id, order.number, order.paid_at, order.till,
         order.cashier.name if order.cashier else "",
         order.customer.name if order.customer else None,
-        tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor) for r in line_rows),
+        tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor, r.discount_bp,
+                          r.discount_minor) for r in line_rows),
         order.net_minor, order.tax_minor, order.total_minor, totals.taxes,
         tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor)
               for p in order.payments.order_by(models.Payment.id)),
+        order.discount_minor,
     )
 
 
@@ -89,8 +94,16 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
     out.append(rule)
     for line in receipt.lines:
         out.append(line.name[:width])
-        out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor)))
+        if line.discount_minor:
+            out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}",
+                            money(line.total_minor + line.discount_minor)))
+            out.append(pair("  " + _("discount {rate}").format(rate=format_rate(line.discount_bp)),
+                            money(-line.discount_minor)))
+        else:
+            out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor)))
     out.append(rule)
+    if receipt.discount_minor:
+        out.append(pair(_("You saved"), money(receipt.discount_minor)))
     out.append(pair(_("TOTAL"), money(receipt.total_minor)))
     for tax in receipt.taxes:
         out.append(pair(_("  VAT {rate} on {base}").format(rate=format_rate(tax.rate_bp),

@@ -17,7 +17,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, Totals, line_amounts, order_totals
-from pos_tui.services import catalog
+from pos_tui.services import catalog, customers
 from pos_tui.services.payments import Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
@@ -39,19 +39,40 @@ class LineView:
 
 
 @dataclass(frozen=True)
+class SaleCustomer:
+    """What the till shows and uses of the sale's customer."""
+
+    id: int
+    name: str
+    discount_bp: int
+    special_terms: str
+    preferred_payment: str
+    points: int
+
+
+@dataclass(frozen=True)
 class SaleView:
     id: int
     uuid: str
     number: str | None
     state: str
     till: str
-    customer_id: int | None
-    customer_name: str | None
+    customer: SaleCustomer | None
     lines: tuple[LineView, ...]
+    discount_bp: int
+    discount_minor: int
     net_minor: int
     tax_minor: int
     total_minor: int
     taxes: tuple[TaxBreakdown, ...]
+
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer.id if self.customer else None
+
+    @property
+    def customer_name(self) -> str | None:
+        return self.customer.name if self.customer else None
 
     @property
     def item_count(self) -> int:
@@ -103,26 +124,26 @@ def _line_rows(order_id: int):
     return L.select().where(L.order == order_id).order_by(L.id)
 
 
+def _amounts(line: models.OrderLine):
+    return line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
+                        line.price_includes_tax, line.discount_bp)
+
+
 def _totals(order_id: int) -> Totals:
-    return order_totals(
-        (line.tax_rate_bp, line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
-                                        line.price_includes_tax))
-        for line in _line_rows(order_id)
-    )
+    return order_totals((line.tax_rate_bp, _amounts(line)) for line in _line_rows(order_id))
 
 
 def _store_line(line: models.OrderLine) -> None:
-    amounts = line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
-                           line.price_includes_tax)
-    line.net_minor, line.tax_minor, line.total_minor = (
-        amounts.net_minor, amounts.tax_minor, amounts.total_minor)
+    amounts = _amounts(line)
+    line.net_minor, line.tax_minor, line.total_minor, line.discount_minor = (
+        amounts.net_minor, amounts.tax_minor, amounts.total_minor, amounts.discount_minor)
     line.save()
 
 
 def _refresh_totals(order: models.Order) -> None:
     totals = _totals(order.id)
-    order.net_minor, order.tax_minor, order.total_minor = (
-        totals.net_minor, totals.tax_minor, totals.total_minor)
+    order.net_minor, order.tax_minor, order.total_minor, order.discount_minor = (
+        totals.net_minor, totals.tax_minor, totals.total_minor, totals.discount_minor)
     order.updated_at = now()
     order.save()
 
@@ -136,11 +157,13 @@ def get_sale(order_id: int) -> SaleView:
                  line.unit_price_minor, line.tax_rate_bp, line.total_minor)
         for line in _line_rows(order.id)
     )
-    customer = order.customer
+    c = order.customer
+    customer = (SaleCustomer(c.id, c.name, c.discount_bp, c.special_terms, c.preferred_payment, c.points)
+                if c else None)
     return SaleView(
-        order.id, str(order.uuid), order.number, order.state, order.till,
-        customer.id if customer else None, customer.name if customer else None, lines,
-        order.net_minor, order.tax_minor, order.total_minor, _totals(order.id).taxes,
+        order.id, str(order.uuid), order.number, order.state, order.till, customer, lines,
+        order.discount_bp, order.discount_minor, order.net_minor, order.tax_minor, order.total_minor,
+        _totals(order.id).taxes,
     )
 
 
@@ -170,7 +193,7 @@ def add_product(order_id: int, product_id: int, quantity: int = 1) -> tuple[Sale
     if line is None:
         line = L(order=order, product=product, sku=product.sku, name=product.name, quantity=0,
                  unit_price_minor=product.price_minor, tax_rate_bp=product.tax_rate_bp,
-                 price_includes_tax=product.price_includes_tax)
+                 price_includes_tax=product.price_includes_tax, discount_bp=order.discount_bp)
     new_quantity = line.quantity + quantity
     if new_quantity > MAX_QUANTITY:
         raise ValidationError("quantity", _("must be between 1 and {max}").format(max=MAX_QUANTITY))
@@ -180,15 +203,38 @@ def add_product(order_id: int, product_id: int, quantity: int = 1) -> tuple[Sale
     return get_sale(order.id), line.id
 
 
-def add_code(order_id: int, text: str) -> tuple[SaleView, int]:
-    """What the cashier typed or scanned: a barcode or SKU, optionally `3*CODE`."""
+@dataclass(frozen=True)
+class Scan:
+    """What a scan did: added a line (`line_id`), or set the customer from a loyalty card."""
+
+    sale: SaleView
+    line_id: int | None = None
+    customer_set: bool = False
+
+
+def scan(order_id: int, text: str) -> Scan:
+    """What the cashier typed or scanned: a barcode or SKU (optionally `3*CODE`), or a
+    customer's loyalty card, which puts that customer on the sale."""
     quantity, code = parse_code(text)
     if not code:
         raise ValidationError("code", _("scan a barcode or type a SKU"))
     product = catalog.find_by_code(code)
-    if product is None:
-        raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=code))
-    return add_product(order_id, product.id, quantity)
+    if product is not None:
+        sale, line_id = add_product(order_id, product.id, quantity)
+        return Scan(sale, line_id)
+    if quantity == 1:
+        holder = customers.find_by_card(code)
+        if holder is not None:
+            return Scan(set_customer(order_id, holder.id), customer_set=True)
+    raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=code))
+
+
+def add_code(order_id: int, text: str) -> tuple[SaleView, int]:
+    """A barcode or SKU, optionally `3*CODE`, added to the sale."""
+    result = scan(order_id, text)
+    if result.line_id is None:
+        raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=parse_code(text)[1]))
+    return result.sale, result.line_id
 
 
 def _line(order: models.Order, line_id: int) -> models.OrderLine:
@@ -220,14 +266,20 @@ def remove_line(order_id: int, line_id: int) -> SaleView:
 
 @transactional
 def set_customer(order_id: int, customer_id: int | None) -> SaleView:
+    """Put a customer on the sale (or take them off); their own discount applies to every line."""
     order = _draft(order_id)
+    discount_bp = 0
     if customer_id is not None:
         customer = models.Customer.get_or_none(models.Customer.id == customer_id)
         if customer is None or customer.archived:
             raise NotFound(_("No customer with id {id}.").format(id=customer_id))
+        discount_bp = customer.discount_bp
     order.customer = customer_id
-    order.updated_at = now()
-    order.save()
+    order.discount_bp = discount_bp
+    for line in _line_rows(order.id):
+        line.discount_bp = discount_bp
+        _store_line(line)
+    _refresh_totals(order)
     return get_sale(order.id)
 
 
@@ -274,5 +326,7 @@ def checkout(order_uuid: str, tenders: Sequence[Tender]) -> Receipt:
     order.cashier = order.cashier_id or session.cashier_id
     order.paid_at = now()
     order.save()
+    if order.customer_id is not None:
+        customers.record_visit(order.customer_id, order.paid_at)
     return get_receipt(order.id)
 

@@ -1,0 +1,55 @@
+"""Saving found customers who may be the same person: use one of them, or create anyway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from pos_tui import keys
+from pos_tui.i18n import _
+from pos_tui.screens.base import PosModal
+from pos_tui.services.customers import Duplicate
+
+
+@dataclass(frozen=True)
+class UseExisting:
+    customer_id: int
+
+
+class DuplicatesDialog(PosModal):
+    SCOPE = "duplicates"
+    BINDINGS = keys.bindings("duplicates")
+
+    def __init__(self, candidates: list[Duplicate]) -> None:
+        super().__init__()
+        self.candidates = candidates
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(_("Already a customer?"), classes="title")
+            yield Static(_("These customers look like the one you are saving."))
+            table = DataTable(id="candidates", cursor_type="row")
+            table.add_column(_("Name"), width=26)
+            table.add_column(_("Phone"), width=14)
+            table.add_column(_("Why"), width=28)
+            for candidate in self.candidates:
+                table.add_row(candidate.customer.name, candidate.customer.phone,
+                              ", ".join(candidate.reasons))
+            yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#candidates", DataTable).focus()
+
+    def action_use(self) -> None:
+        row = self.query_one("#candidates", DataTable).cursor_row
+        self.dismiss(UseExisting(self.candidates[row].customer.id))
+
+    def action_create(self) -> None:
+        self.dismiss("create")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

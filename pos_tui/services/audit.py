@@ -1,0 +1,37 @@
+"""The audit trail: who did what to which record, and what changed. Append-only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos_tui import models
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    cashier: str | None
+    action: str
+    changes: dict
+
+
+def record(entity: str, entity_id: int, action: str, changes: dict | None = None,
+           cashier_id: int | None = None) -> None:
+    """Write one entry, inside the caller's transaction."""
+    models.AuditLog.create(entity=entity, entity_id=entity_id, action=action, cashier=cashier_id,
+                           changes=json.dumps(changes or {}, ensure_ascii=False, default=str))
+
+
+def diff(before: dict, after: dict) -> dict[str, list]:
+    """field -> [old, new] for the fields whose value changed."""
+    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+def history(entity: str, entity_id: int) -> list[AuditEntry]:
+    A = models.AuditLog
+    rows = (A.select(A, models.Cashier.name).join(models.Cashier, join_type="LEFT OUTER")
+            .where((A.entity == entity) & (A.entity_id == entity_id)).order_by(A.id))
+    return [AuditEntry(row.at, row.cashier.name if row.cashier_id else None, row.action,
+                       json.loads(row.changes)) for row in rows]
