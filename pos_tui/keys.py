@@ -24,7 +24,7 @@ class Key:
     def binding(self) -> Binding:
         return Binding(self.key, self.action, _(self.description), show=self.show,
                        priority=self.priority, id=self.id,
-                       key_display=self.key_display or display(self.key))
+                       key_display=self.key_display or display(self.key, footer=True))
 
 
 KEYMAP: dict[str, tuple[Key, ...]] = {
@@ -86,12 +86,12 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("duplicates.cancel", "escape", "cancel", N_("Back to the form")),
     ),
     "customer_detail": (
-        Key("detail.open", "enter", "open_order", N_("Open sale"), priority=True),
+        Key("detail.open", "enter", "open_order", N_("Open"), priority=True),
         Key("detail.edit", "f2", "edit", N_("Edit")),
-        Key("detail.purchases", "f5", "tab('purchases')", N_("Purchases")),
+        Key("detail.purchases", "f5", "tab('purchases')", N_("Sales")),
         Key("detail.profile", "f6", "tab('profile')", N_("Profile")),
-        Key("detail.changes", "f7", "tab('changes')", N_("Changes")),
-        Key("detail.archive", "f8", "archive", N_("Archive/restore")),
+        Key("detail.changes", "f7", "tab('changes')", N_("Log")),
+        Key("detail.archive", "f8", "archive", N_("Archive")),
         Key("detail.use", "f10", "use", N_("Use")),
         Key("detail.back", "escape", "back", N_("Back")),
     ),
@@ -141,8 +141,10 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
 _NAMES = {"escape": "Esc", "enter": "Enter", "up": "↑", "down": "↓", "delete": "Del"}
 
 
-def display(key: str) -> str:
-    """How a key is written for people: F10, Ctrl+S, Esc, ↑."""
+def display(key: str, footer: bool = False) -> str:
+    """How a key is written for people: F10, Ctrl+S, Esc, ↑ (and ⏎ in the narrow footer)."""
+    if footer and key == "enter":
+        return "⏎"
     if key in _NAMES:
         return _NAMES[key]
     return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in key.split("+"))

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import JOIN
+
 from pos_tui import models
 
 
@@ -30,8 +32,7 @@ def diff(before: dict, after: dict) -> dict[str, list]:
 
 
 def history(entity: str, entity_id: int) -> list[AuditEntry]:
-    A = models.AuditLog
-    rows = (A.select(A, models.Cashier.name).join(models.Cashier, join_type="LEFT OUTER")
-            .where((A.entity == entity) & (A.entity_id == entity_id)).order_by(A.id))
-    return [AuditEntry(row.at, row.cashier.name if row.cashier_id else None, row.action,
-                       json.loads(row.changes)) for row in rows]
+    A, C = models.AuditLog, models.Cashier
+    rows = (A.select(A.at, C.name, A.action, A.changes).join(C, JOIN.LEFT_OUTER)
+            .where((A.entity == entity) & (A.entity_id == entity_id)).order_by(A.id).tuples())
+    return [AuditEntry(at, cashier, action, json.loads(changes)) for at, cashier, action, changes in rows]

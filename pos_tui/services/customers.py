@@ -353,7 +353,8 @@ def _derived(values: dict, created_at: datetime, last_visit_at: datetime | None,
 
 
 def _audited(values: dict) -> dict:
-    return {k: v for k, v in values.items() if k not in ("search_key", "score", "name_key")}
+    """The fields worth recording when a customer is created: those that were filled in."""
+    return {k: v for k, v in values.items() if v not in ("", None, False, 0, "{}")}
 
 
 @transactional
