@@ -208,3 +208,33 @@ async def test_archive_from_the_details(open_till):
         assert isinstance(app.screen, CustomerPickerScreen)
         assert "Ximena" not in screen_text(pilot)
     assert models.Customer.get(models.Customer.name == "Ximena Hernández Ávila").archived
+
+
+async def test_the_preferred_payment_method_is_preselected(open_till, ana):
+    lola = customers.create_customer({"name": "Lola Vidal", "preferred_payment": "card"})
+    sale = sales.current_sale("T1", ana.id)
+    sales.add_code(sale.id, "P001")
+    sales.set_customer(sale.id, lola.id)
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert "Amount in card" in screen_text(pilot)
+        await pilot.press("f10")
+        await pilot.pause()
+    order = models.Order.get(models.Order.customer == lola.id)
+    assert [(p.method, p.amount_minor) for p in order.payments] == [("card", 95)]
+
+
+async def test_check_boxes_read_without_colour(open_till):
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await open_new_customer_form(pilot)
+        box = app.screen.query_one(Form).widget("is_company")
+        assert "✓" not in screen_text(pilot)
+        box.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value and "✓ Company" in screen_text(pilot)

@@ -44,7 +44,7 @@ def form_items() -> list[Field | Section]:
         Section(N_("Fiscal")),
         Field("tax_id", N_("Tax ID")),
         Field("tax_country", N_("Tax ID country"), placeholder=N_("as the address")),
-        Field("fiscal_name", N_("Fiscal name, if different")),
+        Field("fiscal_name", N_("Fiscal name"), placeholder=N_("if not the name above")),
         Field("needs_invoice", N_("Needs an invoice"), kind="check"),
     ]
     for country, extra in fiscal.all_extra_fields():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from peewee import fn
 
@@ -12,6 +13,7 @@ from pos_tui import models
 from pos_tui.db import is_sqlite, now
 from pos_tui.errors import NotFound
 from pos_tui.i18n import _
+from pos_tui.money import round_minor
 
 PAID = "paid"
 
@@ -101,7 +103,7 @@ def stats(customer_id: int, today: date | None = None, top: int = 5) -> Customer
                  .group_by(month).tuples())
     first, last = (_as_datetime(first), _as_datetime(last))
     return CustomerStats(
-        int(total), int(visits), int(total) // int(visits) if visits else 0, first, last,
+        int(total), int(visits), round_minor(Decimal(int(total)) / int(visits)) if visits else 0, first, last,
         tuple(TopProduct(name, int(qty), int(amount)) for name, qty, amount in products),
         tuple((m, int(spent.get(m, 0))) for m in months),
     )

@@ -31,6 +31,15 @@ class Section:
     title: str  # msgid
 
 
+class Tick(Checkbox):
+    """A check box that shows ✓ when ticked and nothing when not: readable without colour, as on a
+    16-colour terminal over SSH."""
+
+    def validate_value(self, value: bool) -> bool:
+        self.BUTTON_INNER = "✓" if value else " "
+        return value
+
+
 def _dom_id(name: str) -> str:
     """Field names may hold dots (`fiscal.regime`); DOM ids may not."""
     return name.replace(".", "__")
@@ -51,8 +60,8 @@ class Form(VerticalScroll):
             with Horizontal(classes="form-row", id=f"row-{_dom_id(item.name)}"):
                 yield Label("" if item.kind == "check" else _(item.label))
                 if item.kind == "check":
-                    yield Checkbox(_(item.label), value=item.value in (True, "1", "yes", "true"),
-                                   id=_dom_id(item.name), compact=True)
+                    yield Tick(_(item.label), value=item.value in (True, "1", "yes", "true"),
+                               id=_dom_id(item.name), compact=True)
                 elif item.kind == "select":
                     options = [(_(label), value) for value, label in item.options]
                     yield Select(options, value=item.value or Select.NULL, allow_blank=True,
