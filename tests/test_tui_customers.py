@@ -237,4 +237,4 @@ async def test_check_boxes_read_without_colour(open_till):
         box.focus()
         await pilot.press("space")
         await pilot.pause()
-        assert box.value and "✓ Company" in screen_text(pilot)
+        assert box.value and "✓▌ Company" in screen_text(pilot)
