@@ -33,7 +33,7 @@ def test_every_field_is_cleaned_into_its_stored_form(shop):
         "marketing_consent": True, "notes": "Prefers mornings",
     })
     assert info.name == "Lucía Pérez"
-    assert info.email == "Lucia.Perez@example.es"
+    assert info.email == "lucia.perez@example.es"
     assert (info.phone, info.phone_e164) == ("612 345 678", "+34612345678")
     assert info.mobile_e164 == "+525587654321"
     assert (info.country, info.tax_country, info.tax_id) == ("ES", "ES", NIF)
@@ -121,7 +121,7 @@ def lucia(shop):
 
 @pytest.mark.parametrize("data, reason", [
     ({"name": "L. P.", "tax_id": "ES" + NIF}, "same tax ID"),
-    ({"name": "Someone", "email": "lucia@example.es"}, "same email"),
+    ({"name": "Someone", "email": "Lucia@Example.ES"}, "same email"),
     ({"name": "Someone", "mobile": "+34 612-345-678"}, "same phone"),
     ({"name": "LUCIA GIL"}, "same first and last name"),
     ({"name": "Lucia Perez", "postal_code": "28004"}, "similar name, same postal code"),
@@ -338,3 +338,28 @@ def test_fiscal_extra_is_json(shop):
     info = customers.create_customer({"name": "Tienda Norte", "country": "MX",
                                       "fiscal.cfdi_use": "S01"})
     assert json.loads(models.Customer.get_by_id(info.id).fiscal_extra) == {"cfdi_use": "S01"}
+
+
+def test_an_edit_that_makes_two_customers_alike_asks_first(lucia, shop):
+    jose = models.Customer.get(models.Customer.name == "José García López")
+    with pytest.raises(DuplicatesFound):
+        customers.update_customer(jose.id, {"email": "lucia@example.es"})
+    assert customers.update_customer(jose.id, {"email": "lucia@example.es"}, allow_duplicates=True).email == \
+        "lucia@example.es"
+    customers.update_customer(jose.id, {"city": "Ávila"})  # not an identity field: no question
+
+
+def test_moving_country_moves_the_tax_country_and_its_fields(shop):
+    info = customers.create_customer({"name": "Nuevo Cliente", "country": "ES"})
+    info = customers.update_customer(info.id, {"country": "MX", "fiscal.regime": "601"})
+    assert (info.tax_country, info.fiscal_extra) == ("MX", {"regime": "601"})
+    with pytest.raises(ValidationError) as bad:
+        customers.update_customer(info.id, {"fiscal.colour": "red"})
+    assert set(bad.value.errors) == {"fiscal.colour"}
+
+
+def test_a_taken_card_is_reported_with_the_other_fields(lucia):
+    customers.update_customer(lucia.id, {"loyalty_card": "C-1"})
+    with pytest.raises(ValidationError) as bad:
+        customers.create_customer({"name": "", "loyalty_card": "C-1"})
+    assert set(bad.value.errors) == {"name", "loyalty_card"}

@@ -128,7 +128,8 @@ class CustomerFormScreen(PosScreen):
             if self.customer is None:
                 saved = customers.create_customer(values, cashier, allow_duplicates=allow_duplicates)
             else:
-                saved = customers.update_customer(self.customer.id, values, cashier)
+                saved = customers.update_customer(self.customer.id, values, cashier,
+                                                  allow_duplicates=allow_duplicates)
         except DuplicatesFound as exc:
             self.ask_about_duplicates(exc)
             return
@@ -150,7 +151,7 @@ class CustomerFormScreen(PosScreen):
             elif choice == "create":
                 self.action_save(allow_duplicates=True)
 
-        self.app.push_screen(DuplicatesDialog(found.candidates), decided)
+        self.app.push_screen(DuplicatesDialog(found.candidates, editing=self.customer is not None), decided)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

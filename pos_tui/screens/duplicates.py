@@ -23,14 +23,19 @@ class DuplicatesDialog(PosModal):
     SCOPE = "duplicates"
     BINDINGS = keys.bindings("duplicates")
 
-    def __init__(self, candidates: list[Duplicate]) -> None:
+    def __init__(self, candidates: list[Duplicate], editing: bool = False) -> None:
         super().__init__()
         self.candidates = candidates
+        self.editing = editing  # an edit cannot "use" another customer: only save anyway or go back
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.editing and action == "use")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Static(_("Already a customer?"), classes="title")
-            yield Static(_("These customers look like the one you are saving."))
+            yield Static(_("These customers look like the one you are saving.")
+                         + (" " + _("F9 saves anyway.") if self.editing else ""))
             table = DataTable(id="candidates", cursor_type="row")
             table.add_column(_("Name"), width=26)
             table.add_column(_("Phone"), width=14)

@@ -23,7 +23,12 @@ def record(entity: str, entity_id: int, action: str, changes: dict | None = None
            cashier_id: int | None = None) -> None:
     """Write one entry, inside the caller's transaction."""
     models.AuditLog.create(entity=entity, entity_id=entity_id, action=action, cashier=cashier_id,
-                           changes=json.dumps(changes or {}, ensure_ascii=False, default=str))
+                           changes=json.dumps(changes or {}, ensure_ascii=False, default=_plain))
+
+
+def _plain(value: object) -> str:
+    """JSON for what json does not know: timestamps in ISO 8601."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def diff(before: dict, after: dict) -> dict[str, list]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pos_tui import models
-from pos_tui.db import transactional
-from pos_tui.errors import PosError, ValidationError
+from pos_tui.db import now, transactional, write
+from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.services import validation
 
@@ -72,10 +74,91 @@ def find_cashier(name: str) -> CashierInfo | None:
     return _info(row) if row else None
 
 
+#: Wrong PINs allowed in a row before the cashier must wait; each further one doubles the wait.
+FREE_ATTEMPTS = 3
+FIRST_WAIT = timedelta(seconds=5)
+LONGEST_WAIT = timedelta(minutes=5)
+
+
+def _wait_after(failures: int) -> timedelta | None:
+    if failures < FREE_ATTEMPTS:
+        return None
+    return min(FIRST_WAIT * 2 ** (failures - FREE_ATTEMPTS), LONGEST_WAIT)
+
+
+class LockedOut(PosError):
+    """Too many wrong PINs: no PIN is even checked until `until`."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(_("Too many wrong PINs. Try again in {n} s.").format(n=seconds))
+
+
+def _locked_for(row: models.Cashier, at: datetime) -> int:
+    if row.locked_until is None or row.locked_until <= at:
+        return 0
+    return max(1, math.ceil((row.locked_until - at).total_seconds()))
+
+
 def authenticate(name: str, pin: str) -> CashierInfo:
-    """The cashier for this name and PIN, or a refusal that does not say which one was wrong."""
-    row = models.Cashier.get_or_none((models.Cashier.name == name.strip())
-                                     & (models.Cashier.active == True))  # noqa: E712
-    if row is None or not verify_pin(pin, row.pin_hash):
-        raise PosError(_("Wrong cashier or PIN."))
+    """The cashier for this name and PIN, or a refusal that does not say which one was wrong.
+    Wrong PINs in a row make the next try wait longer and longer."""
+    with write():
+        row = models.Cashier.get_or_none((models.Cashier.name == (name or "").strip())
+                                         & (models.Cashier.active == True))  # noqa: E712
+        at = now()
+        if row is not None:
+            wait = _locked_for(row, at)
+            if wait:
+                raise LockedOut(wait)
+        if row is not None and verify_pin(pin or "", row.pin_hash):
+            if row.failed_attempts or row.locked_until:
+                row.failed_attempts, row.locked_until = 0, None
+                row.save()
+            return _info(row)
+        if row is not None:
+            row.failed_attempts += 1
+            pause = _wait_after(row.failed_attempts)
+            row.locked_until = at + pause if pause else None
+            row.save()
+    raise PosError(_("Wrong cashier or PIN."))
+
+
+@transactional
+def reset_pin(name: str, pin: str) -> CashierInfo:
+    """A new PIN (and the lock lifted), e.g. when a cashier forgot theirs."""
+    row = _row(name)
+    row.pin_hash = hash_pin(validation.pin(pin))
+    row.failed_attempts, row.locked_until = 0, None
+    row.save()
     return _info(row)
+
+
+@transactional
+def set_active(name: str, active: bool) -> CashierInfo:
+    """Disable a cashier who left (their sales keep their name), or enable them again."""
+    row = _row(name)
+    if not active and row.role == "manager":
+        M = models.Cashier
+        others = M.select().where((M.role == "manager") & (M.active == True) & (M.id != row.id))  # noqa: E712
+        if not others.exists():
+            raise PosError(_("{name} is the last active manager; add another manager first.").format(name=row.name))
+    row.active = active
+    row.save()
+    return _info(row)
+
+
+def _row(name: str) -> models.Cashier:
+    row = models.Cashier.get_or_none(models.Cashier.name == (name or "").strip())
+    if row is None:
+        raise NotFound(_("No cashier called “{name}”.").format(name=name))
+    return row
+
+
+def find_manager(pin: str) -> CashierInfo | None:
+    """The active manager whose PIN this is, if any."""
+    M = models.Cashier
+    for row in M.select().where((M.role == "manager") & (M.active == True)):  # noqa: E712
+        if verify_pin(pin or "", row.pin_hash):
+            return _info(row)
+    return None

@@ -205,15 +205,16 @@ def _choice(value: object, field: str, choices: tuple[str, ...]) -> str:
     return text
 
 
-def clean(data: dict, store_country: str = "", exp: int = 2) -> Cleaned:
-    """Validate what a person typed into stored values; every bad field is reported at once."""
+def clean(data: dict, store_country: str = "", exp: int = 2, customer_id: int | None = None) -> Cleaned:
+    """Validate what a person typed into stored values; every bad field is reported at once.
+    `customer_id`: the customer being edited (their own loyalty card is not a conflict)."""
     check = validation.Checker()
     v: dict = {}
     for name, (max_length, required) in TEXT_FIELDS.items():
         v[name] = check(validation.text, data.get(name), name, max_length=max_length,
                         required=required) or ""
     v["is_company"] = bool(check(boolean, data.get("is_company"), "is_company"))
-    v["email"] = check(validation.email, data.get("email")) or ""
+    v["email"] = (check(validation.email, data.get("email")) or "").lower()
     for name in ("phone", "mobile"):
         number = check(validation.phone, data.get(name), store_country, name)
         v[name], v[f"{name}_e164"] = (number.typed, number.e164) if number else ("", "")
@@ -244,6 +245,7 @@ def clean(data: dict, store_country: str = "", exp: int = 2) -> Cleaned:
                                max_length=500) or ""
     card = check(validation.text, data.get("loyalty_card"), "loyalty_card", max_length=40)
     v["loyalty_card"] = card or None
+    check(_check_card, v["loyalty_card"], customer_id)
     v["marketing_consent"] = bool(check(boolean, data.get("marketing_consent"), "marketing_consent"))
     v["notes"] = check(validation.free_text, data.get("notes"), "notes", max_length=2000) or ""
     for name in ("name", "street", "street2", "city", "fiscal_name"):
@@ -257,6 +259,8 @@ def form_values(info: CustomerInfo, exp: int = 2, locale: str = "en_US") -> dict
     """A customer as the form shows it: the strings a person would type to get the same record."""
     values = {name: getattr(info, name) for name in FORM_FIELDS if hasattr(info, name)}
     values["tax_id"] = info.tax_id_display or info.tax_id
+    # the tax country follows the address unless it was set apart from it
+    values["tax_country"] = "" if info.tax_country == (info.country or info.tax_country) else info.tax_country
     values["discount"] = _percent_text(info.discount_bp)
     values["credit_limit"] = format_plain(info.credit_limit_minor, exp, locale) if info.credit_limit_minor else ""
     values["payment_terms_days"] = str(info.payment_terms_days) if info.payment_terms_days else ""
@@ -364,7 +368,6 @@ def create_customer(data: dict, cashier_id: int | None = None, *, allow_duplicat
     country, exp = _store_context()
     cleaned = clean(data, country, exp)
     values = cleaned.values
-    _check_card(values["loyalty_card"], None)
     candidates = find_duplicates(values)
     if candidates and not allow_duplicates:
         raise DuplicatesFound(candidates)
@@ -381,25 +384,35 @@ def create_customer(data: dict, cashier_id: int | None = None, *, allow_duplicat
     return _info(row, cleaned.warnings)
 
 
+#: Changing one of these may make the customer look like another one.
+IDENTITY_FIELDS = ("name", "email", "phone_e164", "mobile_e164", "tax_id", "postal_code")
+
+
 @transactional
-def update_customer(customer_id: int, changes: dict, cashier_id: int | None = None) -> CustomerInfo:
-    """Change some fields; the others keep their values. Audited field by field."""
+def update_customer(customer_id: int, changes: dict, cashier_id: int | None = None, *,
+                    allow_duplicates: bool = False) -> CustomerInfo:
+    """Change some fields; the others keep their values. Audited field by field. A change that
+    makes the customer look like another one stops the save (`DuplicatesFound`) unless allowed."""
     row = models.Customer.get_or_none(models.Customer.id == customer_id)
     if row is None:
         raise NotFound(_("No customer with id {id}.").format(id=customer_id))
     country, exp = _store_context()
     data = form_values(_info(row), exp)
-    unknown = set(changes) - set(FORM_FIELDS) - {k for k in changes if k.startswith("fiscal.")}
+    fiscal_keys = {f"fiscal.{extra.key}" for _country, extra in fiscal.all_extra_fields()}
+    unknown = set(changes) - set(FORM_FIELDS) - fiscal_keys
     if unknown:
         raise ValidationError({k: _("is not a customer field") for k in sorted(unknown)})
     data.update(changes)
-    cleaned = clean(data, country, exp)
+    cleaned = clean(data, country, exp, customer_id)
     values = cleaned.values
-    _check_card(values["loyalty_card"], customer_id)
     before = {k: getattr(row, k) for k in values}
     changed = audit.diff(before, values)
     if not changed:
         return _info(row, cleaned.warnings)
+    if not allow_duplicates and any(field in changed for field in IDENTITY_FIELDS):
+        candidates = find_duplicates(values, exclude_id=customer_id)
+        if candidates:
+            raise DuplicatesFound(candidates)
     if "marketing_consent" in changed:
         values["marketing_consent_at"] = now() if values["marketing_consent"] else None
     derived, token_set, rank = _derived(values, row.created_at, row.last_visit_at, row.visit_count)
