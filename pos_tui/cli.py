@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pos_tui import db
+from pos_tui.cli_customers import customers_app
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.money import parse_minor
@@ -32,6 +33,7 @@ session_app = typer.Typer(help="Open, close and inspect till sessions.", no_args
 db_app = typer.Typer(help="The database: create it, see where it is.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
 app.add_typer(db_app, name="db")
+app.add_typer(customers_app, name="customers")
 
 console = Console()
 err = Console(stderr=True)

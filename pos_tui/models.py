@@ -36,13 +36,17 @@ class SchemaInfo(BaseModel):
 
 
 class Store(BaseModel):
-    """The shop this database belongs to (one row)."""
+    """The shop this database belongs to (one row), and the limits its managers set."""
 
     name = CharField(max_length=120)
     country = CharField(max_length=2)
     currency = CharField(max_length=3)
     locale = CharField(max_length=20)
     created_at = DateTimeField(default=now)
+    #: A cashier may give up to this discount; more needs a manager's PIN.
+    discount_limit_bp = IntegerField(default=1000)
+    #: A session closing with a larger cash difference needs a manager's PIN.
+    cash_difference_limit_minor = IntegerField(default=500)
 
 
 class Cashier(BaseModel):
@@ -51,6 +55,8 @@ class Cashier(BaseModel):
     role = CharField(max_length=10, default="cashier")  # cashier | manager
     active = BooleanField(default=True)
     created_at = DateTimeField(default=now)
+    failed_attempts = IntegerField(default=0)  # wrong PINs in a row
+    locked_until = DateTimeField(null=True)  # no PIN is checked before then
 
 
 class Customer(BaseModel):
@@ -155,6 +161,8 @@ class PosSession(BaseModel):
     opening_float_minor = IntegerField(default=0)
     expected_cash_minor = IntegerField(null=True)
     counted_cash_minor = IntegerField(null=True)
+    cash_count = TextField(default="{}")  # JSON: denomination in minor units -> how many
+    closed_by = ForeignKeyField(Cashier, null=True, backref="closed_sessions")
 
     class Meta:
         table_name = "pos_session"
@@ -171,7 +179,7 @@ class Order(BaseModel):
 
     uuid = UUIDField(unique=True)
     number = CharField(max_length=40, null=True, unique=True)
-    state = CharField(max_length=10, default="draft")  # draft | paid | cancelled
+    state = CharField(max_length=10, default="draft")  # draft | parked | paid | voided | cancelled
     till = CharField(max_length=40)
     session = ForeignKeyField(PosSession, null=True, backref="orders")
     cashier = ForeignKeyField(Cashier, null=True, backref="orders")
@@ -184,6 +192,7 @@ class Order(BaseModel):
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
     paid_at = DateTimeField(null=True)
+    voided_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "sale_order"
@@ -199,9 +208,11 @@ class OrderLine(BaseModel):
     name = CharField(max_length=120)
     quantity = IntegerField()
     unit_price_minor = IntegerField()
+    list_price_minor = IntegerField(default=0)  # the catalog price, when the price was overridden
     tax_rate_bp = IntegerField()
     price_includes_tax = BooleanField()
     discount_bp = IntegerField(default=0)
+    manual_discount = BooleanField(default=False)  # set by the cashier, not the customer's own
     discount_minor = IntegerField(default=0)
     net_minor = IntegerField()
     tax_minor = IntegerField()
@@ -220,6 +231,45 @@ class Payment(BaseModel):
     created_at = DateTimeField(default=now)
 
 
+class SessionCount(BaseModel):
+    """At closing: what each payment method should hold, and what was counted."""
+
+    session = ForeignKeyField(PosSession, backref="counts", on_delete="CASCADE")
+    method = CharField(max_length=20)
+    expected_minor = IntegerField()
+    counted_minor = IntegerField()
+
+    class Meta:
+        table_name = "session_count"
+        indexes = ((("session", "method"), True),)
+
+
+class CashMovement(BaseModel):
+    """Cash put into or taken out of the drawer outside a sale, with the reason."""
+
+    session = ForeignKeyField(PosSession, backref="cash_movements", on_delete="CASCADE")
+    cashier = ForeignKeyField(Cashier, null=True)
+    at = DateTimeField(default=now)
+    amount_minor = IntegerField()  # positive in, negative out
+    reason = CharField(max_length=200)
+
+    class Meta:
+        table_name = "cash_movement"
+
+
+class Approval(BaseModel):
+    """A manager's PIN given on the spot for something a cashier may not do alone. Append-only."""
+
+    at = DateTimeField(default=now)
+    manager = ForeignKeyField(Cashier, backref="approvals_given")
+    cashier = ForeignKeyField(Cashier, null=True, backref="approvals_asked")
+    till = CharField(max_length=40, default="")
+    action = CharField(max_length=30)  # discount | price | void | cash_difference | credit | drawer
+    order = ForeignKeyField(Order, null=True, backref="approvals")
+    session = ForeignKeyField(PosSession, null=True, backref="approvals")
+    details = TextField(default="{}")
+
+
 class Sequence(BaseModel):
     """Gapless counters (order numbers per till), advanced inside the transaction that uses them."""
 
@@ -228,4 +278,4 @@ class Sequence(BaseModel):
 
 
 ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, Sequence]
+              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Sequence]
