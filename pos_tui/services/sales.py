@@ -11,16 +11,20 @@ import re
 import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, fn
 
 from pos_tui import models
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.money import TaxBreakdown, Totals, line_amounts, order_totals
-from pos_tui.services import catalog, customers
+from pos_tui.money import TaxBreakdown, Totals, format_rate, line_amounts, order_totals
+from pos_tui.services import approvals, catalog, customers
 from pos_tui.services.payments import Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
+from pos_tui.services.store import require_store
 
 MAX_QUANTITY = 9999
 _QUANTITY_CODE = re.compile(r"^\s*(?P<qty>[^*]*?)\s*\*\s*(?P<code>.*?)\s*$")
@@ -277,8 +281,9 @@ def set_customer(order_id: int, customer_id: int | None) -> SaleView:
     order.customer = customer_id
     order.discount_bp = discount_bp
     for line in _line_rows(order.id):
-        line.discount_bp = discount_bp
-        _store_line(line)
+        if not line.manual_discount:
+            line.discount_bp = discount_bp
+            _store_line(line)
     _refresh_totals(order)
     return get_sale(order.id)
 
@@ -330,3 +335,132 @@ def checkout(order_uuid: str, tenders: Sequence[Tender]) -> Receipt:
         customers.record_visit(order.customer_id, order.paid_at)
     return get_receipt(order.id)
 
+
+
+# Parking, voiding, discounts and prices ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParkedSale:
+    id: int
+    created_at: datetime
+    items: int
+    total_minor: int
+    customer: str | None
+
+
+@transactional
+def park_sale(order_id: int) -> None:
+    """Set the sale aside (the customer went to fetch something); the till starts a new one."""
+    order = _draft(order_id)
+    if not models.OrderLine.select().where(models.OrderLine.order == order.id).exists():
+        raise StateError(_("The sale is empty: nothing to park."))
+    order.state = "parked"
+    order.updated_at = now()
+    order.save()
+
+
+def parked_sales(till: str) -> list[ParkedSale]:
+    O, L, C = models.Order, models.OrderLine, models.Customer
+    items = L.select(fn.COALESCE(fn.SUM(L.quantity), 0)).where(L.order == O.id)
+    query = (O.select(O.id, O.created_at, items, O.total_minor, C.name).join(C, JOIN.LEFT_OUTER)
+             .where((O.till == check_till(till)) & (O.state == "parked")).order_by(O.id).tuples())
+    return [ParkedSale(*row) for row in query]
+
+
+@transactional
+def recall_sale(till: str, order_id: int) -> SaleView:
+    """Bring a parked sale back. The sale in progress must be empty (park or void it first)."""
+    O = models.Order
+    order = O.get_or_none((O.id == order_id) & (O.till == check_till(till)) & (O.state == "parked"))
+    if order is None:
+        raise NotFound(_("No parked sale with id {id} on this till.").format(id=order_id))
+    drafts = list(O.select().where((O.till == till) & (O.state == "draft")))
+    for draft in drafts:
+        if models.OrderLine.select().where(models.OrderLine.order == draft.id).exists():
+            raise StateError(_("Park or void the sale in progress first."))
+    for draft in drafts:  # empty carts are worth nothing: let them go
+        draft.delete_instance()
+    order.state = "draft"
+    order.updated_at = now()
+    order.save()
+    return get_sale(order.id)
+
+
+@transactional
+def void_draft(order_id: int) -> None:
+    """Throw the sale in progress away (nothing was paid)."""
+    order = _draft(order_id)
+    order.state = "cancelled"
+    order.updated_at = now()
+    order.save()
+
+
+@transactional
+def void_paid(order_id: int, cashier_id: int | None = None, manager_pin: str | None = None) -> None:
+    """Void a paid sale of the till's open session (the money goes back): a manager approves."""
+    O = models.Order
+    order = O.get_or_none(O.id == order_id)
+    if order is None or order.state != "paid":
+        raise NotFound(_("No paid sale with id {id}.").format(id=order_id))
+    session = order.session
+    if session is None or session.closed_at is not None:
+        raise StateError(_("Sale {number} belongs to a closed session: refund it instead.").format(
+            number=order.number))
+    approvals.approve(manager_pin, "void", _("sale {number}").format(number=order.number),
+                      cashier_id=cashier_id, till=order.till, order_id=order.id, session_id=session.id,
+                      details={"total_minor": order.total_minor})
+    order.state = "voided"
+    order.voided_at = now()
+    order.save()
+
+
+def discount_limit_bp() -> int:
+    store = models.Store.select().first()
+    return store.discount_limit_bp if store else 0
+
+
+@transactional
+def set_line_discount(order_id: int, line_id: int, discount_bp: int, cashier_id: int | None = None,
+                      manager_pin: str | None = None) -> SaleView:
+    """A discount on one line. Above the store's limit a manager approves it."""
+    order = _draft(order_id)
+    line = _line(order, line_id)
+    if not 0 <= discount_bp <= 10_000:
+        raise ValidationError("discount", _("must be between 0 and 100 %"))
+    limit = discount_limit_bp()
+    if discount_bp > limit:
+        approvals.approve(manager_pin, "discount",
+                          _("{rate} on {name} (the limit is {limit})").format(
+                              rate=format_rate(discount_bp), name=line.name, limit=format_rate(limit)),
+                          cashier_id=cashier_id, till=order.till, order_id=order.id,
+                          details={"line": line.name, "discount_bp": discount_bp})
+    line.discount_bp = discount_bp
+    line.manual_discount = True
+    _store_line(line)
+    _refresh_totals(order)
+    return get_sale(order.id)
+
+
+@transactional
+def override_price(order_id: int, line_id: int, price_minor: int, cashier_id: int | None = None,
+                   manager_pin: str | None = None) -> SaleView:
+    """Sell one line at another price than the catalog's: always a manager's decision."""
+    order = _draft(order_id)
+    line = _line(order, line_id)
+    if price_minor < 0:
+        raise ValidationError("price", _("must not be negative"))
+    if price_minor == line.unit_price_minor:
+        return get_sale(order.id)
+    approvals.approve(manager_pin, "price",
+                      _("{name} at {price} instead of {old}").format(
+                          name=line.name, price=require_store().money(price_minor),
+                          old=require_store().money(line.unit_price_minor)),
+                      cashier_id=cashier_id, till=order.till, order_id=order.id,
+                      details={"line": line.name, "from": line.unit_price_minor, "to": price_minor})
+    if not line.list_price_minor:
+        line.list_price_minor = line.unit_price_minor
+    line.unit_price_minor = price_minor
+    _store_line(line)
+    _refresh_totals(order)
+    return get_sale(order.id)

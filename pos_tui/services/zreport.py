@@ -1,0 +1,118 @@
+"""The Z report of a session: what the till sold, how it was paid, what the drawer held.
+Shown at closing and by `pos session report ID`; every figure is an SQL aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import fn
+
+from pos_tui import models
+from pos_tui.db import local_time
+from pos_tui.i18n import _
+from pos_tui.money import TaxBreakdown, format_rate
+from pos_tui.services import approvals
+from pos_tui.services.payments import method_label
+from pos_tui.services.sessions import CashMove, MethodCount, SessionInfo, cash_moves, get_session
+
+
+@dataclass(frozen=True)
+class VoidedSale:
+    number: str
+    total_minor: int
+    voided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ZReport:
+    session: SessionInfo
+    closed_by: str | None
+    sales_count: int
+    sales_total_minor: int
+    net_minor: int
+    tax_minor: int
+    discounts_minor: int
+    by_method: tuple[tuple[str, int], ...]
+    by_tax_rate: tuple[TaxBreakdown, ...]
+    refunds_count: int
+    refunds_total_minor: int
+    voided: tuple[VoidedSale, ...]
+    cash_moves: tuple[CashMove, ...]
+    counts: tuple[MethodCount, ...]
+    invoice_numbers: tuple[str, ...]
+    first_number: str | None
+    last_number: str | None
+    approvals: int
+
+
+def z_report(session_id: int) -> ZReport:
+    info = get_session(session_id)
+    O, L = models.Order, models.OrderLine
+    paid = (O.session == session_id) & (O.state == "paid")
+    sales = (O.select(fn.COUNT(O.id), fn.COALESCE(fn.SUM(O.total_minor), 0), fn.COALESCE(fn.SUM(O.net_minor), 0),
+                      fn.COALESCE(fn.SUM(O.tax_minor), 0), fn.COALESCE(fn.SUM(O.discount_minor), 0),
+                      fn.MIN(O.number), fn.MAX(O.number))
+             .where(paid & (O.total_minor >= 0)).scalar(as_tuple=True))
+    count, total, net, tax, discounts, first, last = sales
+    refunds_count, refunds_total = (O.select(fn.COUNT(O.id), fn.COALESCE(fn.SUM(O.total_minor), 0))
+                                    .where(paid & (O.total_minor < 0)).scalar(as_tuple=True))
+    rates = (L.select(L.tax_rate_bp, fn.SUM(L.net_minor), fn.SUM(L.tax_minor)).join(O).where(paid)
+             .group_by(L.tax_rate_bp).order_by(L.tax_rate_bp).tuples())
+    voided = (O.select(O.number, O.total_minor, O.voided_at)
+              .where((O.session == session_id) & (O.state == "voided")).order_by(O.id).tuples())
+    closer = models.PosSession.get_by_id(session_id).closed_by
+    return ZReport(
+        info, closer.name if closer else None, int(count), int(total), int(net), int(tax), int(discounts),
+        tuple(sorted(info.totals_by_method.items())),
+        tuple(TaxBreakdown(rate, int(n), int(t)) for rate, n, t in rates),
+        int(refunds_count), int(refunds_total),
+        tuple(VoidedSale(*row) for row in voided), tuple(cash_moves(session_id)), info.counts,
+        (), first, last, len(approvals.list_approvals(session_id=session_id)),
+    )
+
+
+def render_text(report: ZReport, store_name: str, money: Callable[[int], str], width: int = 48) -> str:
+    """The Z report in plain text, `width` columns wide (screen and, later, the printer)."""
+
+    def pair(left: str, right: str) -> str:
+        room = width - len(right) - 1
+        return f"{left[:room]:<{room}} {right}"
+
+    s = report.session
+    rule = "-" * width
+    when = (lambda t: local_time(t).strftime("%Y-%m-%d %H:%M") if t else "—")
+    out = [store_name.center(width), _("Z REPORT").center(width), rule,
+           pair(_("Session"), str(s.id)), pair(_("Till"), s.till), pair(_("Cashier"), s.cashier_name),
+           pair(_("Opened"), when(s.opened_at)), pair(_("Closed"), when(s.closed_at))]
+    if report.closed_by and report.closed_by != s.cashier_name:
+        out.append(pair(_("Closed by"), report.closed_by))
+    out += [rule, pair(_("Sales"), str(report.sales_count)), pair(_("Sales total"), money(report.sales_total_minor))]
+    if report.first_number:
+        out.append(pair(_("Numbers"), f"{report.first_number} … {report.last_number}"))
+    out.append(pair(_("Discounts given"), money(report.discounts_minor)))
+    out.append(pair(_("Refunds ({n})").format(n=report.refunds_count), money(report.refunds_total_minor)))
+    for sale in report.voided:
+        out.append(pair(_("Voided {number}").format(number=sale.number), money(sale.total_minor)))
+    out += [rule, _("By payment method")]
+    for method, amount in report.by_method:
+        out.append(pair("  " + method_label(method), money(amount)))
+    out += [rule, _("By tax rate (base / tax)")]
+    for rate in report.by_tax_rate:
+        out.append(pair(f"  {format_rate(rate.rate_bp)}", f"{money(rate.net_minor)} / {money(rate.tax_minor)}"))
+    out.append(pair(_("  Total tax"), money(report.tax_minor)))
+    out += [rule, pair(_("Opening float"), money(s.opening_float_minor))]
+    for move in report.cash_moves:
+        out.append(pair(("  " + _("Cash in: {reason}") if move.amount_minor > 0 else "  " + _("Cash out: {reason}"))
+                        .format(reason=move.reason), money(move.amount_minor)))
+    if report.counts:
+        out += [rule, pair(_("Counted"), _("expected / counted / diff"))]
+        for c in report.counts:
+            out.append(pair("  " + method_label(c.method), f"{money(c.expected_minor)} / {money(c.counted_minor)}"
+                            f" / {money(c.difference_minor)}"))
+    if report.invoice_numbers:
+        out.append(pair(_("Invoices"), ", ".join(report.invoice_numbers)))
+    if report.approvals:
+        out.append(pair(_("Manager approvals"), str(report.approvals)))
+    return "\n".join(out)
