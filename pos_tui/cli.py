@@ -7,21 +7,18 @@ Rich. Textual is imported only when the till itself starts.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pos_tui import db
+from pos_tui import cli_common, db
+from pos_tui.cli_common import Settings, console, fail
 from pos_tui.cli_customers import customers_app
+from pos_tui.cli_tills import cashier_app, session_app
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
-from pos_tui.money import parse_minor
-from pos_tui.services import cashiers, demo, sessions, store
-from pos_tui.services.payments import method_label
-from pos_tui.services.sessions import SessionInfo
+from pos_tui.services import demo, sessions
 
 app = typer.Typer(
     help="pos-tui: a point of sale for the terminal. Without a command, opens the till.",
@@ -29,41 +26,14 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-session_app = typer.Typer(help="Open, close and inspect till sessions.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: create it, see where it is.", no_args_is_help=True)
 app.add_typer(session_app, name="session")
+app.add_typer(cashier_app, name="cashier")
 app.add_typer(db_app, name="db")
 app.add_typer(customers_app, name="customers")
 
-console = Console()
-err = Console(stderr=True)
-
-
-@dataclass
-class Settings:
-    db: str | None
-    till: str
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]{_('Error')}:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _open(ctx: typer.Context) -> Settings:
-    settings = _settings(ctx)
-    try:
-        db.open_database(settings.db)
-    except db.SchemaError as exc:
-        fail(str(exc))
-    except Exception as exc:  # an unreachable server, a path we cannot create, …
-        fail(_("cannot open the database {target}: {error}").format(
-            target=db.resolve_target(settings.db), error=exc))
-    return settings
+# Shared with the other command modules (pos_tui.cli_customers looks them up here).
+_settings, _open, _run, _store = cli_common.settings, cli_common.open_db, cli_common.run, cli_common.require_store
 
 
 @app.callback(invoke_without_command=True)
@@ -89,83 +59,6 @@ def run_till(ctx: typer.Context) -> None:
     from pos_tui.app import PosApp  # Textual only when the till itself starts
 
     PosApp(till=settings.till).run()
-
-
-def _run(action, *args, **kwargs):
-    """Call a service; a refusal becomes a clear message and a non-zero exit status."""
-    try:
-        return action(*args, **kwargs)
-    except PosError as exc:
-        fail(exc.message)
-
-
-def _store():
-    return _run(store.require_store)
-
-
-def _print_session(info: SessionInfo, money) -> None:
-    table = Table(show_header=False, box=None)
-    table.add_row(_("Session"), str(info.id))
-    table.add_row(_("Till"), info.till)
-    table.add_row(_("Cashier"), info.cashier_name)
-    table.add_row(_("Opened"), db.local_time(info.opened_at).strftime("%Y-%m-%d %H:%M"))
-    if info.closed_at:
-        table.add_row(_("Closed"), db.local_time(info.closed_at).strftime("%Y-%m-%d %H:%M"))
-    table.add_row(_("Opening float"), money(info.opening_float_minor))
-    table.add_row(_("Sales"), f"{info.sales_count} · {money(info.sales_total_minor)}")
-    for method, amount in sorted(info.totals_by_method.items()):
-        table.add_row(f"  {method_label(method)}", money(amount))
-    table.add_row(_("Expected cash"), money(info.expected_cash_minor))
-    if info.counted_cash_minor is not None:
-        table.add_row(_("Counted cash"), money(info.counted_cash_minor))
-        diff = info.difference_minor
-        style = "green" if diff == 0 else "red"
-        table.add_row(_("Difference"), f"[{style}]{money(diff)}[/]")
-    console.print(table)
-
-
-@session_app.command("open")
-def session_open(
-    ctx: typer.Context,
-    cashier: Annotated[str, typer.Option("--cashier", help="The cashier opening the session.")],
-    float_: Annotated[str, typer.Option("--float", help="Opening float: cash in the drawer.")] = "0",
-) -> None:
-    """Open a session on the till with an opening float."""
-    settings = _open(ctx)
-    shop = _store()
-    who = cashiers.find_cashier(cashier)
-    if who is None or not who.active:
-        fail(_("no active cashier called “{name}”").format(name=cashier))
-    minor = _run(parse_minor, float_, "--float", shop.exponent)
-    info = _run(sessions.open_session, settings.till, who.id, minor)
-    console.print(_("Session {id} open on till {till}.").format(id=info.id, till=info.till))
-    _print_session(info, shop.money)
-
-
-@session_app.command("close")
-def session_close(
-    ctx: typer.Context,
-    counted: Annotated[str, typer.Option("--counted", help="Cash counted in the drawer.")],
-) -> None:
-    """Close the till's session with the cash counted; shows expected, counted and difference."""
-    settings = _open(ctx)
-    shop = _store()
-    minor = _run(parse_minor, counted, "--counted", shop.exponent)
-    info = _run(sessions.close_session, settings.till, minor)
-    console.print(_("Session {id} closed.").format(id=info.id))
-    _print_session(info, shop.money)
-
-
-@session_app.command("status")
-def session_status(ctx: typer.Context) -> None:
-    """Show the till's open session, if any."""
-    settings = _open(ctx)
-    shop = _store()
-    info = sessions.current_session(settings.till)
-    if info is None:
-        console.print(_("Till {till} has no open session.").format(till=settings.till))
-        return
-    _print_session(info, shop.money)
 
 
 @db_app.command("init")

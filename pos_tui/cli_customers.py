@@ -4,17 +4,13 @@ The same services as the till: the same search, the same validation (every bad f
 once, nothing written), the same duplicate check and the same audit trail. `--format json` prints
 plain values for scripts: times in ISO 8601 (UTC), amounts in integer minor units (`…_minor`)
 beside the store's `currency` and `currency_exponent`, text as UTF-8.
-
-`pos_tui.cli` imports this module to register it, so the shared helpers (`_open`, `_store`,
-`fail`, `_run`, the consoles) are looked up when a command runs, never at import time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -22,7 +18,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pos_tui import db
+from pos_tui import cli_common, db
+from pos_tui.cli_common import Format
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import format_rate
@@ -36,23 +33,10 @@ customers_app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
-def _cli():
-    """`pos_tui.cli`, looked up when a command runs (it imports this module to register it)."""
-    from pos_tui import cli
-
-    return cli
-
-
 def _begin(ctx: typer.Context) -> StoreInfo:
     """Open the database chosen by the global options; the store (its currency) or a clean exit."""
-    cli = _cli()
-    cli._open(ctx)
-    return cli._store()
+    cli_common.open_db(ctx)
+    return cli_common.require_store()
 
 
 # Options shared by `add` and `edit` ------------------------------------------------------------
@@ -101,29 +85,6 @@ CustomerId = Annotated[int, typer.Argument(metavar="ID", help="The customer's id
 # JSON: plain values ---------------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
-    """A stored timestamp (naive UTC) in ISO 8601 with its offset."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
-
-
-def _plain(value):
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _echo_json(document) -> None:
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
-
-
 def _money_header(shop: StoreInfo) -> dict:
     return {"currency": shop.currency, "currency_exponent": shop.exponent}
 
@@ -132,7 +93,7 @@ def _customer_doc(info: CustomerInfo, shop: StoreInfo) -> dict:
     doc = _money_header(shop)
     for f in dataclasses.fields(info):
         if f.name != "warnings":
-            doc[f.name] = _plain(getattr(info, f.name))
+            doc[f.name] = cli_common.plain(getattr(info, f.name))
     return doc
 
 
@@ -145,8 +106,8 @@ def _stats_doc(figures: customer_stats.CustomerStats) -> dict:
         "total_spent_minor": figures.total_spent_minor,
         "visits": figures.visits,
         "average_ticket_minor": figures.average_ticket_minor,
-        "first_visit": _iso(figures.first_visit),
-        "last_visit": _iso(figures.last_visit),
+        "first_visit": cli_common.iso(figures.first_visit),
+        "last_visit": cli_common.iso(figures.last_visit),
         "top_products": [{"name": p.name, "quantity": p.quantity, "total_minor": p.total_minor}
                          for p in figures.top_products],
         "monthly": [{"month": month, "spent_minor": spent} for month, spent in figures.monthly],
@@ -154,13 +115,13 @@ def _stats_doc(figures: customer_stats.CustomerStats) -> dict:
 
 
 def _sale_doc(sale: customer_stats.OrderSummary) -> dict:
-    return {"id": sale.id, "number": sale.number, "paid_at": _iso(sale.paid_at), "items": int(sale.items),
+    return {"id": sale.id, "number": sale.number, "paid_at": cli_common.iso(sale.paid_at), "items": int(sale.items),
             "total_minor": sale.total_minor}
 
 
 def _audit_doc(entry: audit.AuditEntry) -> dict:
-    return {"at": _iso(entry.at), "cashier": entry.cashier, "action": entry.action,
-            "changes": _plain(entry.changes)}
+    return {"at": cli_common.iso(entry.at), "cashier": entry.cashier, "action": entry.action,
+            "changes": cli_common.plain(entry.changes)}
 
 
 # Tables: for people ---------------------------------------------------------------------------
@@ -175,7 +136,7 @@ def _yes(value: bool) -> str:
 
 
 def _print_summaries(rows: list[CustomerSummary], empty: str) -> None:
-    console = _cli().console
+    console = cli_common.console
     if not rows:
         console.print(empty)
         return
@@ -256,12 +217,12 @@ def _print_customer(info: CustomerInfo, shop: StoreInfo) -> None:
     table.add_column()
     for label, value in _detail_rows(info, shop):
         table.add_row(label, Text(value))
-    _cli().console.print(table)
+    cli_common.console.print(table)
 
 
 def _print_warnings(info: CustomerInfo) -> None:
     for warning in info.warnings:
-        _cli().err.print(f"[yellow]{_('Warning')}: {escape(warning)}[/]", highlight=False)
+        cli_common.err.print(f"[yellow]{_('Warning')}: {escape(warning)}[/]", highlight=False)
 
 
 ACTION_LABELS = {"create": N_("created"), "update": N_("changed"), "archive": N_("archived"),
@@ -300,7 +261,7 @@ def _changes_text(entry: audit.AuditEntry, shop: StoreInfo) -> str:
 
 def _print_history(figures: customer_stats.CustomerStats, sales: list[customer_stats.OrderSummary],
                    trail: list[audit.AuditEntry], shop: StoreInfo) -> None:
-    console = _cli().console
+    console = cli_common.console
     money = shop.money
     table = Table(title=_("Purchases"), show_header=False, box=None, title_justify="left")
     table.add_column(style="bold")
@@ -343,14 +304,14 @@ def _print_history(figures: customer_stats.CustomerStats, sales: list[customer_s
 
 def _invalid(exc: ValidationError) -> None:
     """One line per bad field on stderr, exit status 1 (nothing was written)."""
-    err = _cli().err
+    err = cli_common.err
     for name, message in exc.errors.items():
         err.print(f"[red]{escape(name)}[/]: {escape(message)}", highlight=False)
     raise typer.Exit(1)
 
 
 def _duplicates(exc: DuplicatesFound) -> None:
-    err = _cli().err
+    err = cli_common.err
     err.print(f"[bold red]{_('Error')}:[/] {escape(exc.message)}", highlight=False)
     table = Table(_("ID"), _("Name"), _("Phone"), _("Why"))
     for candidate in exc.candidates:
@@ -371,7 +332,7 @@ def _call(action, *args, **kwargs):
     except ValidationError as exc:
         _invalid(exc)
     except PosError as exc:
-        _cli().fail(exc.message)
+        cli_common.fail(exc.message)
 
 
 def _fiscal_values(pairs: list[str] | None, country: str) -> tuple[dict, dict]:
@@ -424,11 +385,11 @@ def list_cmd(
     _begin(ctx)
     rows = customers.list_customers(limit=limit, offset=offset, archived=archived)
     if fmt is Format.json:
-        _echo_json([_summary_doc(row) for row in rows])
+        cli_common.echo_json([_summary_doc(row) for row in rows])
         return
     _print_summaries(rows, _("No archived customers.") if archived else _("No customers."))
     if len(rows) == limit:
-        _cli().console.print(_("More may follow: --offset {next}.").format(next=offset + limit))
+        cli_common.console.print(_("More may follow: --offset {next}.").format(next=offset + limit))
 
 
 @customers_app.command("search")
@@ -443,7 +404,7 @@ def search_cmd(
     _begin(ctx)
     rows = customers.search_customers(query, limit)
     if fmt is Format.json:
-        _echo_json([_summary_doc(row) for row in rows])
+        cli_common.echo_json([_summary_doc(row) for row in rows])
         return
     _print_summaries(rows, _("No customer matches “{query}”.").format(query=escape(query)))
 
@@ -462,7 +423,7 @@ def show_cmd(
     recent = customer_stats.history(customer_id, limit=sales) if sales else []
     trail = audit.history("customer", customer_id)
     if fmt is Format.json:
-        _echo_json({**_customer_doc(info, shop), "stats": _stats_doc(figures),
+        cli_common.echo_json({**_customer_doc(info, shop), "stats": _stats_doc(figures),
                     "sales": [_sale_doc(sale) for sale in recent],
                     "audit": [_audit_doc(entry) for entry in trail]})
         return
@@ -522,9 +483,9 @@ def add_cmd(
     info = _call(customers.create_customer, data, None, allow_duplicates=allow_duplicate)
     _print_warnings(info)
     if fmt is Format.json:
-        _echo_json({**_customer_doc(info, shop), "warnings": list(info.warnings)})
+        cli_common.echo_json({**_customer_doc(info, shop), "warnings": list(info.warnings)})
         return
-    _cli().console.print(_("Customer {id} created: {name}.").format(id=info.id, name=escape(info.name)),
+    cli_common.console.print(_("Customer {id} created: {name}.").format(id=info.id, name=escape(info.name)),
                          highlight=False)
     _print_customer(info, shop)
 
@@ -582,7 +543,7 @@ def edit_cmd(
         special_terms=special_terms, loyalty_card=loyalty_card,
         marketing_consent=marketing_consent, notes=notes)
     if not changes and not fiscal_pairs:
-        _cli().fail(_("nothing to change: give at least one option, e.g. --phone (see --help)"), 2)
+        cli_common.fail(_("nothing to change: give at least one option, e.g. --phone (see --help)"), 2)
     before = _call(customers.get_customer, customer_id)
     target = (changes.get("tax_country", before.tax_country) or changes.get("country", before.country)
               or shop.country)
@@ -593,9 +554,9 @@ def edit_cmd(
     after = _call(customers.update_customer, customer_id, changes, None)
     _print_warnings(after)
     if fmt is Format.json:
-        _echo_json({**_customer_doc(after, shop), "warnings": list(after.warnings)})
+        cli_common.echo_json({**_customer_doc(after, shop), "warnings": list(after.warnings)})
         return
-    console = _cli().console
+    console = cli_common.console
     changed = _changed(before, after)
     if not changed:
         console.print(_("Customer {id} ({name}): nothing changed.").format(id=after.id, name=escape(after.name)),
@@ -605,7 +566,8 @@ def edit_cmd(
     for key, old, new in changed:
         if isinstance(old, dict) or isinstance(new, dict):
             old, new = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
-        console.print(Text(f"  {key}: {_value_text(key, _plain(old), shop)} → {_value_text(key, _plain(new), shop)}"))
+        was, now_ = _value_text(key, cli_common.plain(old), shop), _value_text(key, cli_common.plain(new), shop)
+        console.print(Text(f"  {key}: {was} → {now_}"))
 
 
 @customers_app.command("archive")
@@ -617,7 +579,7 @@ def archive_cmd(
     """Archive a customer: gone from searches and lists, their sales kept. --restore undoes it."""
     _begin(ctx)
     before = _call(customers.get_customer, customer_id)
-    console = _cli().console
+    console = cli_common.console
     name = escape(before.name)
     if before.archived != restore:
         message = (_("Customer {id} ({name}) is already archived.") if before.archived else

@@ -17,6 +17,7 @@ def run(db_path, monkeypatch):
         db.close_database()
         return result
 
+    invoke.db_path = str(db_path)
     return invoke
 
 
@@ -42,7 +43,7 @@ def test_demo_then_a_session_from_the_command_line(run):
 
     closed = run("session", "close", "--counted", "149.50")
     assert closed.exit_code == 0, closed.output
-    assert "Expected cash" in closed.output and "-0,50" in closed.output
+    assert "Z REPORT" in closed.output and "-0,50" in closed.output
 
 
 def test_the_till_name_comes_from_the_option(run):
@@ -94,3 +95,55 @@ def test_env_var_database_url(tmp_path, monkeypatch):
     db.close_database()
     assert result.exit_code == 0, result.output
     assert target.exists()
+
+
+def test_cashiers_from_the_command_line(run):
+    run("demo")
+    assert run("cashier", "add", "Marta", "--pin", "4455").exit_code == 0
+    assert run("cashier", "add", "Marta", "--pin", "4455").exit_code == 1  # the name is taken
+    bad = run("cashier", "add", "Pepe", "--pin", "12", "--role", "boss")
+    assert bad.exit_code == 1 and "pin:" in bad.output and "role:" in bad.output
+    listed = run("cashier", "list")
+    assert "Marta" in listed.output and "manager" in listed.output
+    assert run("cashier", "reset-pin", "Marta", "--pin", "9999").exit_code == 0
+    from pos_tui.services import cashiers
+    assert run("cashier", "disable", "Marta").exit_code == 0
+    assert "Marta" not in run("cashier", "list").output
+    assert "Marta" in run("cashier", "list", "--all").output
+    assert run("cashier", "disable", "Ana").exit_code == 1  # the last manager stays
+    assert run("cashier", "enable", "Marta").exit_code == 0
+    db.open_database(run.db_path)
+    assert cashiers.authenticate("Marta", "9999").name == "Marta"
+
+
+def test_cash_moves_close_by_count_with_a_manager_and_the_report(run):
+    import json
+
+    run("demo")
+    run("session", "open", "--cashier", "Luis", "--float", "100")
+    assert run("session", "cash-in", "--amount", "20", "--reason", "Change").exit_code == 0
+    out = run("session", "cash-out", "--amount", "5", "--reason", "Window cleaner")
+    assert out.exit_code == 0 and "115,00" in out.output
+    assert run("session", "cash-out", "--amount", "5", "--reason", " ").exit_code == 1
+    # 50 x 2 = 100: 15 short, above the 5.00 limit: a manager must approve
+    refused = run("session", "close", "--cash-count", "50:2")
+    assert refused.exit_code == 1 and "manager" in refused.output
+    assert run("session", "close", "--cash-count", "50:2", "--manager-pin", "2345").exit_code == 1
+    closed = run("session", "close", "--cash-count", "50:2", "--manager-pin", "1234", "--cashier", "Luis")
+    assert closed.exit_code == 0, closed.output
+    assert "-15,00" in closed.output and "Window cleaner" in closed.output
+    report = json.loads(run("session", "report", "1", "--format", "json").output)
+    assert report["session"]["counted_cash_minor"] == 10_000
+    assert report["approvals"] == 1 and report["currency"] == "EUR"
+    assert [m["reason"] for m in report["cash_moves"]] == ["Change", "Window cleaner"]
+    listed = run("session", "list")
+    assert "Luis" in listed.output and "-15,00" in listed.output
+    assert run("session", "report", "99").exit_code == 1
+
+
+@pytest.mark.parametrize("count", ["50", "50:x", "abc:2", ""])
+def test_a_bad_cash_count_is_refused(run, count):
+    run("demo")
+    run("session", "open", "--cashier", "Luis")
+    result = run("session", "close", "--cash-count", count)
+    assert result.exit_code != 0
