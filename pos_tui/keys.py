@@ -50,12 +50,18 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     "session": (
         Key("session.open", "enter", "open_session", N_("Open session"), priority=True),
         Key("session.sale", "f4", "sale", N_("Sale")),
-        Key("session.close", "f9", "close_session", N_("Close session")),
+        Key("session.cash", "f2", "move_cash(1)", N_("Cash")),
+        Key("session.sales", "f6", "sales", N_("Sales")),
+        Key("session.report", "f7", "report", N_("Report")),
+        Key("session.close", "f9", "close_session", N_("Close")),
         Key("session.logout", "ctrl+l", "logout", N_("Log out")),
         Key("session.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
     ),
     "close_session": (
-        Key("close_session.confirm", "enter", "confirm", N_("Close"), priority=True),
+        Key("close_session.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("close_session.count", "f2", "count_notes", N_("Count notes")),
+        Key("close_session.confirm", "ctrl+s", "confirm", N_("Close")),
+        Key("close_session.confirm_f10", "f10", "confirm", N_("Close"), show=False),
         Key("close_session.cancel", "escape", "cancel", N_("Cancel")),
     ),
     "sale": (
@@ -63,9 +69,11 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("sale.customer", "f2", "customer", N_("Customer")),
         Key("sale.products", "f3", "products", N_("Find")),
         Key("sale.details", "f4", "customer_details", N_("Info")),
-        Key("sale.session", "f5", "session", N_("Session")),
+        Key("sale.session", "f5", "session", N_("Session"), show=False),
         Key("sale.quantity", "f6", "quantity", N_("Qty")),
+        Key("sale.discount", "f7", "discount", N_("Discount on the line"), show=False),
         Key("sale.remove", "f8", "remove_line", N_("Remove")),
+        Key("sale.more", "f9", "more", N_("More")),
         Key("sale.pay", "f10", "pay", N_("Pay")),
         Key("sale.up", "up", "cursor(-1)", N_("Previous line"), show=False),
         Key("sale.down", "down", "cursor(1)", N_("Next line"), show=False),
@@ -110,9 +118,49 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("products.down", "down", "cursor(1)", N_("Next"), show=False),
         Key("products.cancel", "escape", "cancel", N_("Back")),
     ),
-    "quantity": (
-        Key("quantity.ok", "enter", "confirm", N_("Set"), priority=True),
-        Key("quantity.cancel", "escape", "cancel", N_("Cancel")),
+    "ask": (
+        Key("ask.ok", "enter", "confirm", N_("OK"), priority=True),
+        Key("ask.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "confirm": (
+        Key("confirm.yes", "enter", "yes", N_("Yes"), priority=True),
+        Key("confirm.no", "escape", "no", N_("No")),
+    ),
+    "manager_pin": (
+        Key("manager_pin.ok", "enter", "confirm", N_("Approve"), priority=True),
+        Key("manager_pin.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "more": (
+        Key("more.discount", "d", "choose('discount')", N_("Discount")),
+        Key("more.price", "p", "choose('price')", N_("Price")),
+        Key("more.park", "k", "choose('park')", N_("Park")),
+        Key("more.recall", "r", "choose('recall')", N_("Recall")),
+        Key("more.void", "v", "choose('void')", N_("Void")),
+        Key("more.session", "s", "choose('session')", N_("Session")),
+        Key("more.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "parked": (
+        Key("parked.recall", "enter", "recall", N_("Recall"), priority=True),
+        Key("parked.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "cash_move": (
+        Key("cash_move.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("cash_move.switch", "f2", "switch", N_("In/out")),
+        Key("cash_move.save", "ctrl+s", "save", N_("Save")),
+        Key("cash_move.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "cash_count": (
+        Key("cash_count.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("cash_count.done", "ctrl+s", "done", N_("Done")),
+        Key("cash_count.cancel", "escape", "cancel", N_("Cancel")),
+    ),
+    "session_sales": (
+        Key("session_sales.void", "f8", "void", N_("Void sale")),
+        Key("session_sales.back", "escape", "back", N_("Back")),
+    ),
+    "zreport": (
+        Key("zreport.done", "enter", "done", N_("OK")),
+        Key("zreport.done_esc", "escape", "done", N_("OK"), show=False),
     ),
     "payment": (
         Key("payment.cash", "f2", "method('cash')", N_("Cash")),
@@ -145,6 +193,8 @@ def display(key: str, footer: bool = False) -> str:
     """How a key is written for people: F10, Ctrl+S, Esc, ↑ (and ⏎ in the narrow footer)."""
     if footer and key == "enter":
         return "⏎"
+    if footer and key.startswith("ctrl+"):
+        return "^" + key[5:].upper()
     if key in _NAMES:
         return _NAMES[key]
     return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in key.split("+"))

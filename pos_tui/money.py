@@ -15,6 +15,14 @@ from babel.numbers import format_currency, get_currency_precision, get_decimal_s
 from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
 
+#: Notes and coins in minor units, for counting a drawer.
+DENOMINATIONS = {
+    "EUR": (20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+    "USD": (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1),
+    "MXN": (100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50),
+    "GBP": (5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+}
+
 #: The largest amount a till accepts in one input: more is a typo, not a sale.
 MAX_AMOUNT = Decimal("1000000")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.screen import ModalScreen, Screen
@@ -10,6 +11,7 @@ from textual.widgets import Static
 
 from pos_tui.errors import PosError
 from pos_tui.money import format_plain
+from pos_tui.services.approvals import ApprovalNeeded
 
 if TYPE_CHECKING:
     from pos_tui.app import PosApp
@@ -32,6 +34,25 @@ class PosMixin:
     @property
     def pos(self) -> PosApp:
         return self.app  # type: ignore[attr-defined, return-value]
+
+    def with_approval(self, call: Callable[[str | None], Any], done: Callable[[Any], None],
+                      fail: Callable[[PosError], None]) -> None:
+        """Run `call(None)`; when a manager must approve, ask for their PIN and run `call(pin)`."""
+        from pos_tui.screens.dialogs import ManagerPinDialog
+
+        try:
+            result = call(None)
+        except ApprovalNeeded as exc:
+            def answered(approved) -> None:
+                if approved is not None:
+                    done(approved.result)
+
+            self.app.push_screen(ManagerPinDialog(exc.message, call), answered)  # type: ignore[attr-defined]
+            return
+        except PosError as exc:
+            fail(exc)
+            return
+        done(result)
 
     def zero(self) -> str:
         """Zero as the store writes amounts (`0,00` in Spain), for input placeholders."""

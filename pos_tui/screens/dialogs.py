@@ -1,6 +1,10 @@
-"""Small questions asked on top of a screen."""
+"""Small questions asked on top of a screen: a value, a yes or no, a manager's PIN."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -10,38 +14,116 @@ from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosModal
+from pos_tui.services.approvals import WrongManagerPin
 from pos_tui.services.sales import parse_quantity
 
 
-class QuantityDialog(PosModal):
-    """A new quantity for the selected line."""
+class AskDialog(PosModal):
+    """One value, typed and checked by `parse` (which raises a PosError naming the problem)."""
 
-    SCOPE = "quantity"
-    BINDINGS = keys.bindings("quantity")
+    SCOPE = "ask"
+    BINDINGS = keys.bindings("ask")
 
-    def __init__(self, product_name: str, quantity: int) -> None:
+    def __init__(self, title: str, label: str, parse: Callable[[str], Any], initial: str = "",
+                 password: bool = False, placeholder: str = "") -> None:
         super().__init__()
-        self.product_name = product_name
-        self.quantity = quantity
+        self.title_text, self.label, self.parse = title, label, parse
+        self.initial, self.password, self.placeholder = initial, password, placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.product_name, classes="title")
-            yield Label(_("Quantity"))
-            yield Input(str(self.quantity), id="quantity", compact=True)
+            yield Static(self.title_text, classes="title")
+            yield Label(self.label)
+            yield Input(self.initial, id="answer", compact=True, password=self.password,
+                        placeholder=self.placeholder)
             yield Message(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#quantity", Input).select_all()
+        self.query_one("#answer", Input).select_all()
 
     def action_confirm(self) -> None:
+        field = self.query_one("#answer", Input)
         try:
-            quantity = parse_quantity(self.query_one("#quantity", Input).value, _("quantity"))
+            value = self.parse(field.value)
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            field.select_all()
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def QuantityDialog(product_name: str, quantity: int) -> AskDialog:  # noqa: N802 - reads as a screen
+    """A new quantity for the selected line."""
+    return AskDialog(product_name, _("Quantity"), lambda text: parse_quantity(text, _("quantity")),
+                     str(quantity))
+
+
+class ConfirmDialog(PosModal):
+    """A yes or no: Enter says yes, Esc says no."""
+
+    SCOPE = "confirm"
+    BINDINGS = keys.bindings("confirm")
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="title")
+        yield Footer(compact=True)
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+@dataclass(frozen=True)
+class Approved:
+    """What the approved call returned (a dialog cannot dismiss with None and mean "done")."""
+
+    result: Any
+
+
+class ManagerPinDialog(PosModal):
+    """A manager types their PIN on the spot; the call is retried with it. A wrong PIN keeps the
+    dialog open; Esc gives up and nothing is written."""
+
+    SCOPE = "manager_pin"
+    BINDINGS = keys.bindings("manager_pin")
+
+    def __init__(self, reason: str, attempt: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.reason = reason
+        self.attempt = attempt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Manager's approval"), classes="title")
+            yield Static(self.reason)
+            yield Label(_("Manager's PIN"))
+            yield Input(id="pin", password=True, compact=True)
+            yield Message(id="message")
+        yield Footer(compact=True)
+
+    def action_confirm(self) -> None:
+        field = self.query_one("#pin", Input)
+        try:
+            result = self.attempt(field.value)
+        except WrongManagerPin as exc:
+            self.query_one(Message).fail(exc)
+            field.value = ""
+            return
         except PosError as exc:
             self.query_one(Message).fail(exc)
             return
-        self.dismiss(quantity)
+        self.dismiss(Approved(result))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,11 +10,12 @@ from textual.widgets import DataTable, Footer, Input, Static
 from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
-from pos_tui.money import format_rate
+from pos_tui.money import format_plain, format_rate, parse_minor
 from pos_tui.screens.base import Message, PosScreen, right
 from pos_tui.services import sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
+from pos_tui.services.validation import percent
 
 
 class SaleScreen(PosScreen):
@@ -179,6 +180,113 @@ class SaleScreen(PosScreen):
             return
         if self.run(sales.remove_line, line.id):
             self.say(_("Removed: {name}").format(name=line.name))
+
+    # Now and then: discount, price, park, recall, void -----------------------------------------
+
+    def action_more(self) -> None:
+        from pos_tui.screens.more import MoreMenu
+
+        def chosen(choice: str | None) -> None:
+            actions = {"discount": self.action_discount, "price": self.action_price, "park": self.action_park,
+                       "recall": self.action_recall, "void": self.action_void, "session": self.action_session}
+            if choice in actions:
+                actions[choice]()
+
+        self.app.push_screen(MoreMenu(), chosen)
+
+    def _cashier_id(self) -> int | None:
+        return self.pos.cashier.id if self.pos.cashier else None
+
+    def _fail(self, exc: PosError) -> None:
+        self.say(exc.message, error=True)
+
+    def action_discount(self) -> None:
+        from pos_tui.screens.dialogs import AskDialog
+
+        line = self.selected_line()
+        if line is None:
+            self.say(_("The sale is empty."), error=True)
+            return
+
+        def chosen(discount_bp: int | None) -> None:
+            if discount_bp is None:
+                return
+            self.with_approval(
+                lambda pin: sales.set_line_discount(self.sale.id, line.id, discount_bp, self._cashier_id(), pin),
+                lambda sale: (self.show(sale, line.id),
+                              self.say(_("{name}: discount {rate}").format(name=line.name,
+                                                                           rate=format_rate(discount_bp)))),
+                self._fail)
+
+        self.app.push_screen(AskDialog(line.name, _("Discount %"),
+                                       lambda text: percent(text or "0", _("discount"))), chosen)
+
+    def action_price(self) -> None:
+        from pos_tui.screens.dialogs import AskDialog
+
+        line = self.selected_line()
+        if line is None:
+            self.say(_("The sale is empty."), error=True)
+            return
+        store = self.pos.store
+
+        def chosen(price_minor: int | None) -> None:
+            if price_minor is None:
+                return
+            self.with_approval(
+                lambda pin: sales.override_price(self.sale.id, line.id, price_minor, self._cashier_id(), pin),
+                lambda sale: (self.show(sale, line.id),
+                              self.say(_("{name}: new price {price}").format(name=line.name,
+                                                                             price=self.pos.money(price_minor)))),
+                self._fail)
+
+        self.app.push_screen(AskDialog(line.name, _("New unit price"),
+                                       lambda text: parse_minor(text, _("price"), store.exponent),
+                                       format_plain(line.unit_price_minor, store.exponent, store.locale)), chosen)
+
+    def action_park(self) -> None:
+        try:
+            sales.park_sale(self.sale.id)
+        except PosError as exc:
+            self._fail(exc)
+            return
+        self.show(sales.current_sale(self.pos.till, self._cashier_id()))
+        self.say(_("Sale parked: F9 then R brings it back."))
+
+    def action_recall(self) -> None:
+        from pos_tui.screens.parked import ParkedPicker
+
+        parked = sales.parked_sales(self.pos.till)
+        if not parked:
+            self.say(_("No parked sales on this till."), error=True)
+            return
+
+        def chosen(order_id: int | None) -> None:
+            if order_id is None:
+                return
+            try:
+                self.show(sales.recall_sale(self.pos.till, order_id))
+            except PosError as exc:
+                self._fail(exc)
+                return
+            self.say(_("Parked sale recalled."))
+
+        self.app.push_screen(ParkedPicker(parked), chosen)
+
+    def action_void(self) -> None:
+        from pos_tui.screens.dialogs import ConfirmDialog
+
+        if not self.sale.lines:
+            self.say(_("The sale is empty."), error=True)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                sales.void_draft(self.sale.id)
+                self.show(sales.current_sale(self.pos.till, self._cashier_id()))
+                self.say(_("Sale voided."))
+
+        self.app.push_screen(ConfirmDialog(_("Void the sale in progress? Enter: yes · Esc: no")), answered)
 
     def action_customer(self) -> None:
         from pos_tui.screens.customer_picker import CustomerPickerScreen, Pick

@@ -464,3 +464,22 @@ def override_price(order_id: int, line_id: int, price_minor: int, cashier_id: in
     _store_line(line)
     _refresh_totals(order)
     return get_sale(order.id)
+
+
+@dataclass(frozen=True)
+class SessionSale:
+    order_id: int
+    number: str
+    paid_at: datetime
+    customer: str | None
+    total_minor: int
+    state: str
+
+
+def session_sales(session_id: int) -> list[SessionSale]:
+    """The paid and voided sales of a session, newest first."""
+    O, C = models.Order, models.Customer
+    query = (O.select(O.id, O.number, O.paid_at, C.name, O.total_minor, O.state).join(C, JOIN.LEFT_OUTER)
+             .where((O.session == session_id) & O.state.in_(["paid", "voided"]))
+             .order_by(O.id.desc()).tuples())
+    return [SessionSale(*row) for row in query]

@@ -82,7 +82,10 @@ def render_text(report: ZReport, store_name: str, money: Callable[[int], str], w
 
     s = report.session
     rule = "-" * width
-    when = (lambda t: local_time(t).strftime("%Y-%m-%d %H:%M") if t else "—")
+
+    def when(moment: datetime | None) -> str:
+        return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
     out = [store_name.center(width), _("Z REPORT").center(width), rule,
            pair(_("Session"), str(s.id)), pair(_("Till"), s.till), pair(_("Cashier"), s.cashier_name),
            pair(_("Opened"), when(s.opened_at)), pair(_("Closed"), when(s.closed_at))]

@@ -1,0 +1,38 @@
+"""F9 on the sale: the actions a cashier needs now and then, each on one letter."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from pos_tui import keys
+from pos_tui.i18n import N_, _
+from pos_tui.screens.base import PosModal
+
+ENTRIES = (
+    ("D", N_("Discount on the selected line (F7)")),
+    ("P", N_("Change the selected line's price (a manager approves)")),
+    ("K", N_("Park this sale (set it aside)")),
+    ("R", N_("Recall a parked sale")),
+    ("V", N_("Void this sale (throw the cart away)")),
+    ("S", N_("Session: cash in and out, sales, close (F5)")),
+)
+
+
+class MoreMenu(PosModal):
+    SCOPE = "more"
+    BINDINGS = keys.bindings("more")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("More"), classes="title")
+            for letter, label in ENTRIES:
+                yield Static(f"[b]{letter}[/b]  {_(label)}")
+        yield Footer(compact=True)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
