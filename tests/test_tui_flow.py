@@ -283,7 +283,7 @@ async def test_an_empty_database_can_be_set_up_by_hand(database):
 
 async def test_f1_lists_every_key_of_the_screen_it_is_pressed_on(open_till):
     from pos_tui import keys
-    from pos_tui.screens.dialogs import QuantityDialog
+    from pos_tui.screens.dialogs import AskDialog
     from pos_tui.screens.help import HelpScreen
 
     async def check_help(pilot, scope, screen_type):
@@ -305,7 +305,7 @@ async def test_f1_lists_every_key_of_the_screen_it_is_pressed_on(open_till):
         await type_text(pilot, MILK)
         await pilot.press("enter", "f6")
         await pilot.pause()
-        await check_help(pilot, "quantity", QuantityDialog)  # a dialog, too
+        await check_help(pilot, "ask", AskDialog)  # a dialog, too
         await pilot.press("escape", "f10")
         await pilot.pause()
         await check_help(pilot, "payment", PaymentScreen)
