@@ -45,6 +45,8 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     ),
     "login": (
         Key("login.submit", "enter", "submit", N_("Log in"), priority=True),
+        Key("login.up", "up", "cursor(-1)", N_("Previous cashier"), show=False),
+        Key("login.down", "down", "cursor(1)", N_("Next cashier"), show=False),
         Key("login.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
     ),
     "session": (

@@ -18,8 +18,11 @@ MILK, BREAD = "8412345000010", "8412345000027"
 
 
 async def login(pilot, name="Ana", pin="1234"):
-    await type_text(pilot, name)
-    await pilot.press("enter")
+    """Pick the cashier with ↓ (the list is in name order) and type the PIN."""
+    from pos_tui.services import cashiers
+
+    names = [c.name for c in cashiers.list_cashiers()]
+    await pilot.press(*["down"] * names.index(name))
     await type_text(pilot, pin)
     await pilot.press("enter")
     await pilot.pause()

@@ -1,10 +1,14 @@
-"""Who is at the till: cashier name and PIN."""
+"""Who is at the till: pick your name with ↑/↓, type your PIN, Enter.
+
+The PIN field keeps the focus the whole time, so nothing typed can land in the wrong place,
+however fast it comes.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
@@ -19,36 +23,42 @@ class LoginScreen(PosScreen):
 
     def compose(self) -> ComposeResult:
         store = self.pos.store
+        self.people = cashiers.list_cashiers()
         with Vertical(id="login", classes="panel"):
             yield Static(store.name if store else "pos-tui", classes="title")
             yield Static(_("Till {till}").format(till=self.pos.till))
             if self.pos.login_hint:
                 yield Static(self.pos.login_hint, classes="hint")
-            yield Label(_("Cashier"))
-            yield Input(id="name", placeholder=_("Your name"), compact=True)
+            yield Label(_("Cashier (↑/↓)"))
+            names = OptionList(*[f"{c.name}" + (f"  ({_(c.role)})" if c.role == "manager" else "")
+                                 for c in self.people], id="names", compact=True)
+            names.can_focus = False
+            yield names
             yield Label(_("PIN"))
             yield Input(id="pin", password=True, compact=True)
             yield Message(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        names = [c.name for c in cashiers.list_cashiers()]
-        if len(names) == 1:
-            self.query_one("#name", Input).value = names[0]
-            self.query_one("#pin", Input).focus()
-        else:
-            self.query_one("#name", Input).focus()
+        names = self.query_one("#names", OptionList)
+        names.highlighted = 0 if self.people else None
+        self.query_one("#pin", Input).focus()
+
+    def action_cursor(self, delta: int) -> None:
+        names = self.query_one("#names", OptionList)
+        if self.people:
+            names.highlighted = max(0, min(len(self.people) - 1, (names.highlighted or 0) + delta))
 
     def action_submit(self) -> None:
-        name, pin = self.query_one("#name", Input), self.query_one("#pin", Input)
-        if self.focused is name and not pin.value:
-            pin.focus()
+        pin = self.query_one("#pin", Input)
+        index = self.query_one("#names", OptionList).highlighted
+        if index is None:
+            self.query_one(Message).say(_("No cashier yet: add one with `pos cashier add`."), error=True)
             return
         try:
-            cashier = cashiers.authenticate(name.value, pin.value)
+            cashier = cashiers.authenticate(self.people[index].name, pin.value)
         except PosError as exc:
             pin.value = ""
-            pin.focus()
             self.query_one(Message).fail(exc)
             return
         self.pos.logged_in(cashier)
