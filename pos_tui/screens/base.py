@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from pos_tui.errors import PosError
 from pos_tui.money import format_plain
@@ -26,6 +27,25 @@ class Message(Static):
 
     def fail(self, exc: PosError) -> None:
         self.say(exc.message, error=True)
+
+
+def after_typing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a key's action only once the focused input has taken every key typed before it.
+
+    Keys reach the screen's bindings at once but an input's characters wait in the input's own
+    queue: a barcode scanner or a fast typist sends "8412345000010⏎" in one burst, and without
+    this Enter would read the input before the digits are in it.
+    """
+
+    @wraps(method)
+    def wrapper(self, *args: Any, **kwargs: Any) -> None:
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.call_later(method, self, *args, **kwargs)
+        else:
+            method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class PosMixin:

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 from pos_tui import keys
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
-from pos_tui.screens.base import Message, PosScreen
+from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import customers, fiscal
 from pos_tui.services.customers import CustomerInfo, DuplicatesFound
 from pos_tui.widgets.form import Field, Form, Section
@@ -117,6 +117,7 @@ class CustomerFormScreen(PosScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
 
+    @after_typing
     def action_save(self, allow_duplicates: bool = False) -> None:
         form = self.query_one(Form)
         values = form.values()

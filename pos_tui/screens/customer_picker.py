@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from pos_tui import keys
 from pos_tui.i18n import N_, _
-from pos_tui.screens.base import Message, right
+from pos_tui.screens.base import Message, after_typing, right
 from pos_tui.screens.search import SearchScreen
 from pos_tui.services import customers
 from pos_tui.services.customers import CustomerInfo, CustomerSummary
@@ -39,7 +39,11 @@ class CustomerPickerScreen(SearchScreen[CustomerSummary]):
     def nothing_found(self, text: str) -> str:
         return _("No customer matches “{text}”. F2 creates one.").format(text=text)
 
+    @after_typing
     def action_pick(self) -> None:
+        self.when_current(self.pick)
+
+    def pick(self) -> None:
         customer = self.selected()
         if customer is None:
             self.query_one(Message).say(

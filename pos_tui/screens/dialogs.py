@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Label, Static
 from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
-from pos_tui.screens.base import Message, PosModal
+from pos_tui.screens.base import Message, PosModal, after_typing
 from pos_tui.services.approvals import WrongManagerPin
 from pos_tui.services.sales import parse_quantity
 
@@ -42,6 +42,7 @@ class AskDialog(PosModal):
     def on_mount(self) -> None:
         self.query_one("#answer", Input).select_all()
 
+    @after_typing
     def action_confirm(self) -> None:
         field = self.query_one("#answer", Input)
         try:
@@ -112,6 +113,7 @@ class ManagerPinDialog(PosModal):
             yield Message(id="message")
         yield Footer(compact=True)
 
+    @after_typing
     def action_confirm(self) -> None:
         field = self.query_one("#pin", Input)
         try:

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
-from pos_tui.screens.base import Message, PosScreen
+from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import cashiers
 
 
@@ -49,6 +49,7 @@ class LoginScreen(PosScreen):
         if self.people:
             names.highlighted = max(0, min(len(self.people) - 1, (names.highlighted or 0) + delta))
 
+    @after_typing
     def action_submit(self) -> None:
         pin = self.query_one("#pin", Input)
         index = self.query_one("#names", OptionList).highlighted

@@ -11,7 +11,7 @@ from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.money import format_plain, parse_minor
-from pos_tui.screens.base import Message, PosScreen
+from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import sales
 from pos_tui.services.payments import CASH, METHODS, Tender, method_label, plan_payments
 from pos_tui.services.sales import SaleView
@@ -80,6 +80,7 @@ class PaymentScreen(PosScreen):
             _("Fully paid: F10 validates the sale."))
         self.query_one("#method-label", Label).update(label)
 
+    @after_typing
     def action_method(self, method: str) -> None:
         self.method = method
         self.show_method()
@@ -99,6 +100,7 @@ class PaymentScreen(PosScreen):
         self.refresh_plan()
         return True
 
+    @after_typing
     def action_add_payment(self) -> None:
         self.add(self.query_one("#amount", Input).value)
 
@@ -108,6 +110,7 @@ class PaymentScreen(PosScreen):
             self.plan = plan_payments(self.sale.total_minor, self.tenders)
             self.refresh_plan()
 
+    @after_typing
     def action_validate(self) -> None:
         typed = self.query_one("#amount", Input).value.strip()
         if not self.plan.complete and typed and not self.add(typed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pos_tui import keys
 from pos_tui.i18n import N_, _
 from pos_tui.money import format_rate
-from pos_tui.screens.base import Message
+from pos_tui.screens.base import Message, after_typing
 from pos_tui.screens.search import SearchScreen
 from pos_tui.services import catalog
 from pos_tui.services.catalog import ProductInfo
@@ -24,7 +24,11 @@ class ProductSearchScreen(SearchScreen[ProductInfo]):
     def row(self, item: ProductInfo) -> tuple:
         return item.name, item.sku, self.pos.money(item.price_minor), format_rate(item.tax_rate_bp)
 
+    @after_typing
     def action_add(self) -> None:
+        self.when_current(self.add)
+
+    def add(self) -> None:
         product = self.selected()
         if product is None:
             self.query_one(Message).say(_("No product to add: type part of its name."), error=True)

@@ -11,7 +11,7 @@ from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.money import format_plain, format_rate, parse_minor
-from pos_tui.screens.base import Message, PosScreen, right
+from pos_tui.screens.base import Message, PosScreen, after_typing, right
 from pos_tui.services import sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
@@ -119,6 +119,7 @@ class SaleScreen(PosScreen):
 
     # Actions -----------------------------------------------------------------------------
 
+    @after_typing
     def action_add_code(self) -> None:
         field = self.query_one("#code", Input)
         if not field.value.strip():

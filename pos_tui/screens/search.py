@@ -6,7 +6,7 @@ cancels the older search and a stale answer is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from textual import work
@@ -28,6 +28,8 @@ class SearchScreen(PosScreen, Generic[T]):
     def __init__(self) -> None:
         super().__init__()
         self.results: list[T] = []
+        self.shown_for: str | None = None  # the text the results on screen answer
+        self.pending: Callable[[], None] | None = None
 
     # What a subclass provides ------------------------------------------------------------
 
@@ -71,11 +73,23 @@ class SearchScreen(PosScreen, Generic[T]):
         if text != self.query_one("#query", Input).value:
             return
         self.results = found
+        self.shown_for = text
         table = self.query_one("#results", DataTable)
         table.clear()
         for item in found:
             table.add_row(*self.row(item))
         self.query_one(Message).say(self.nothing_found(text.strip()) if not found and text.strip() else "")
+        if self.pending is not None:
+            action, self.pending = self.pending, None
+            action()
+
+    def when_current(self, action: Callable[[], None]) -> None:
+        """Run `action` on the results of what is typed now: at once if they are on screen, else
+        as soon as the search for it answers (Enter right after typing picks from the new list)."""
+        if self.shown_for == self.query_one("#query", Input).value:
+            action()
+        else:
+            self.pending = action
 
     def action_cursor(self, delta: int) -> None:
         table = self.query_one("#results", DataTable)

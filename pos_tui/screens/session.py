@@ -12,7 +12,7 @@ from pos_tui.db import local_time
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import DENOMINATIONS, format_plain, parse_minor
-from pos_tui.screens.base import Message, PosModal, PosScreen, right
+from pos_tui.screens.base import Message, PosModal, PosScreen, after_typing, right
 from pos_tui.services import sales, sessions, zreport
 from pos_tui.services.payments import CARD, CASH, TRANSFER, method_label
 from pos_tui.services.sessions import SessionInfo
@@ -82,6 +82,7 @@ class SessionScreen(PosScreen):
     def say(self, text: str, error: bool = False) -> None:
         self.query_one(Message).say(text, error)
 
+    @after_typing
     def action_open_session(self) -> None:
         field = self.query_one("#float", Input)
         try:
@@ -152,12 +153,14 @@ class CashMoveDialog(PosModal):
         self.sign = -self.sign
         self.show_direction()
 
+    @after_typing
     def action_next_field(self) -> None:
         if self.query_one(Form).is_last(self.focused):
             self.action_save()
         else:
             self.focus_next()
 
+    @after_typing
     def action_save(self) -> None:
         form = self.query_one(Form)
         values = form.values()
@@ -202,6 +205,7 @@ class CloseSessionDialog(PosModal):
     def on_mount(self) -> None:
         self.query_one(Form).input(CASH).focus()
 
+    @after_typing
     def action_next_field(self) -> None:
         if self.query_one(Form).is_last(self.focused):
             self.action_confirm()
@@ -238,6 +242,7 @@ class CloseSessionDialog(PosModal):
             raise ValidationError(errors)
         return amounts
 
+    @after_typing
     def action_confirm(self) -> None:
         form = self.query_one(Form)
         form.clear_errors()
@@ -315,12 +320,14 @@ class CashCountDialog(PosModal):
             return
         self.query_one("#count-total", Static).update(_("Total: {amount}").format(amount=self.pos.money(total)))
 
+    @after_typing
     def action_next_field(self) -> None:
         if self.query_one(Form).is_last(self.focused):
             self.action_done()
         else:
             self.focus_next()
 
+    @after_typing
     def action_done(self) -> None:
         try:
             self.dismiss(self.count())
@@ -417,6 +424,7 @@ class ZReportScreen(PosModal):
     def on_mount(self) -> None:
         self.query_one("#zreport-box").focus()
 
+    @after_typing
     def action_done(self) -> None:
         self.dismiss(None)
 

@@ -9,7 +9,7 @@ from textual.widgets import Footer, Static
 from pos_tui import keys
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
-from pos_tui.screens.base import Message, PosScreen
+from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import demo, store
 from pos_tui.widgets.form import Field, Form
 
@@ -67,12 +67,14 @@ class StoreFormScreen(PosScreen):
     def on_mount(self) -> None:
         self.query_one(Form).input("store_name").focus()
 
+    @after_typing
     def action_next_field(self) -> None:
         if self.query_one(Form).is_last(self.focused):
             self.action_save()
         else:
             self.focus_next()
 
+    @after_typing
     def action_save(self) -> None:
         form = self.query_one(Form)
         values = form.values()
