@@ -74,6 +74,19 @@ class PosMixin:
             return
         done(result)
 
+    #: What Enter on a form's last field does (the name of an action method), for `next_field`.
+    FINISH = ""
+
+    @after_typing
+    def action_next_field(self) -> None:
+        """Enter moves to the next field of the form; on the last one it finishes the form."""
+        from pos_tui.widgets.form import Form
+
+        if self.query_one(Form).is_last(self.focused):  # type: ignore[attr-defined]
+            getattr(self, f"action_{self.FINISH}")()
+        else:
+            self.focus_next()  # type: ignore[attr-defined]
+
     def zero(self) -> str:
         """Zero as the store writes amounts (`0,00` in Spain), for input placeholders."""
         store = self.pos.store

@@ -129,6 +129,7 @@ class CashMoveDialog(PosModal):
 
     SCOPE = "cash_move"
     BINDINGS = keys.bindings("cash_move")
+    FINISH = "save"
 
     def __init__(self, sign: int) -> None:
         super().__init__()
@@ -152,13 +153,6 @@ class CashMoveDialog(PosModal):
     def action_switch(self) -> None:
         self.sign = -self.sign
         self.show_direction()
-
-    @after_typing
-    def action_next_field(self) -> None:
-        if self.query_one(Form).is_last(self.focused):
-            self.action_save()
-        else:
-            self.focus_next()
 
     @after_typing
     def action_save(self) -> None:
@@ -185,6 +179,7 @@ class CloseSessionDialog(PosModal):
 
     SCOPE = "close_session"
     BINDINGS = keys.bindings("close_session")
+    FINISH = "confirm"
     METHODS = (CASH, CARD, TRANSFER)
 
     def __init__(self, session: SessionInfo) -> None:
@@ -204,13 +199,6 @@ class CloseSessionDialog(PosModal):
 
     def on_mount(self) -> None:
         self.query_one(Form).input(CASH).focus()
-
-    @after_typing
-    def action_next_field(self) -> None:
-        if self.query_one(Form).is_last(self.focused):
-            self.action_confirm()
-        else:
-            self.focus_next()
 
     def action_count_notes(self) -> None:
         currency = self.pos.store.currency
@@ -277,6 +265,7 @@ class CashCountDialog(PosModal):
 
     SCOPE = "cash_count"
     BINDINGS = keys.bindings("cash_count")
+    FINISH = "done"
 
     def __init__(self, denominations: tuple[int, ...]) -> None:
         super().__init__()
@@ -319,13 +308,6 @@ class CashCountDialog(PosModal):
         except ValidationError:
             return
         self.query_one("#count-total", Static).update(_("Total: {amount}").format(amount=self.pos.money(total)))
-
-    @after_typing
-    def action_next_field(self) -> None:
-        if self.query_one(Form).is_last(self.focused):
-            self.action_done()
-        else:
-            self.focus_next()
 
     @after_typing
     def action_done(self) -> None:

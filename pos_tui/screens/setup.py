@@ -50,6 +50,7 @@ class StoreFormScreen(PosScreen):
 
     SCOPE = "store_form"
     BINDINGS = keys.bindings("store_form")
+    FINISH = "save"
     FIELDS = (
         Field("store_name", N_("Store name *")),
         Field("country", N_("Country (ISO code, e.g. ES, MX, US) *"), "ES"),
@@ -66,13 +67,6 @@ class StoreFormScreen(PosScreen):
 
     def on_mount(self) -> None:
         self.query_one(Form).input("store_name").focus()
-
-    @after_typing
-    def action_next_field(self) -> None:
-        if self.query_one(Form).is_last(self.focused):
-            self.action_save()
-        else:
-            self.focus_next()
 
     @after_typing
     def action_save(self) -> None:
