@@ -8,7 +8,7 @@ import pytest
 
 from pos_tui import db
 from pos_tui.services import cashiers, demo, sessions
-from tests.pty_till import PtyTill
+from tests.pty_till import ENTER, F2, PtyTill
 
 RICH_COLOURS = re.compile(rb"\x1b\[[0-9;]*[34]8;[25];")  # 256-colour or true-colour SGR
 
@@ -28,24 +28,24 @@ def test_sixteen_colours_only_when_the_terminal_has_sixteen(shop_file, size):
     till = PtyTill(shop_file, size=size, env={"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard",
                                               "COLORTERM": ""})
     try:
-        assert till.start(), till.output[-2000:]
-        till.send("1234" + till.ENTER)
-        assert till.wait_for("TOTAL"), till.output[-2000:]
-        till.send("P001" + till.ENTER)
-        assert till.wait_for("Leche entera"), till.output[-2000:]
+        till.start()
+        till.type("1234" + ENTER)
+        till.wait_for_text("TOTAL")
+        till.type("P001" + ENTER)
+        till.wait_for_text("Leche entera")
         assert not RICH_COLOURS.search(bytes(till.output))
         assert re.search(rb"\x1b\[[0-9;]*(3[0-7]|9[0-7]|4[0-7]|10[0-7])[;m]", bytes(till.output))
     finally:
-        till.stop()
+        till.close()
 
 
 def test_a_capable_terminal_gets_its_colours(shop_file):
     till = PtyTill(shop_file, env={"TERM": "xterm-256color", "COLORTERM": "truecolor"})
     try:
-        assert till.wait_for("PIN")
+        till.start()
         assert RICH_COLOURS.search(bytes(till.output))
     finally:
-        till.stop()
+        till.close()
 
 
 def test_a_scanner_burst_is_read_whole(shop_file):
@@ -53,16 +53,16 @@ def test_a_scanner_burst_is_read_whole(shop_file):
     till must add the product, and a customer name typed with Enter at once picks that customer."""
     till = PtyTill(shop_file)
     try:
-        assert till.start()
-        till.send("1234\r")  # the PIN and Enter together
-        assert till.wait_for("TOTAL"), till.output[-2000:]
-        for code in ("8412345000010\r", "3*P002\r", "8412345000010\r"):
-            till.send(code, 0.05)
-        till.send("\x1bOQ", 0.05)  # F2: the customer picker
-        till.send("ximena\r")  # typed and picked before the search could answer
-        assert till.wait_for("Customer set: Ximena"), till.output[-3000:]
+        till.start()
+        till.type("1234" + ENTER)  # the PIN and Enter together
+        till.wait_for_text("TOTAL")
+        for code in ("8412345000010", "3*P002", "8412345000010"):
+            till.type(code + ENTER, pause=0.05)
+        till.type(F2, pause=0.5)  # the customer picker opens
+        till.type("ximena" + ENTER)  # typed and picked before the search could answer
+        till.wait_for_text("Customer set: Ximena")
     finally:
-        till.stop()
+        till.close()
     db.open_database(str(shop_file))
     from pos_tui import models
 
