@@ -145,6 +145,11 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("parked.recall", "enter", "recall", N_("Recall"), priority=True),
         Key("parked.cancel", "escape", "cancel", N_("Back")),
     ),
+    "in_progress": (
+        Key("in_progress.park", "k", "choose('park')", N_("Park it")),
+        Key("in_progress.void", "v", "choose('void')", N_("Void it")),
+        Key("in_progress.back", "escape", "choose('')", N_("Back")),
+    ),
     "cash_move": (
         Key("cash_move.next", "enter", "next_field", N_("Next"), priority=True),
         Key("cash_move.switch", "f2", "switch", N_("In/out")),

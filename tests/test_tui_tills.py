@@ -137,7 +137,7 @@ async def test_cash_out_then_close_by_counting_notes_with_a_manager(open_till):
     assert models.Approval.get().action == "cash_difference"
 
 
-async def test_closing_with_a_sale_in_progress_is_refused(open_till):
+async def test_closing_with_a_sale_in_progress_offers_to_park_it(open_till):
     app = PosApp(till="T1")
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -147,8 +147,17 @@ async def test_closing_with_a_sale_in_progress_is_refused(open_till):
         await type_text(pilot, "100")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "sale in progress" in screen_text(pilot)
-    assert models.PosSession.get().closed_at is None
+        assert "A sale is in progress" in screen_text(pilot)
+        await pilot.press("escape")  # back: nothing closed
+        await pilot.pause()
+        assert models.PosSession.get().closed_at is None
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("k")  # park it, and the session closes
+        await pilot.pause()
+        assert isinstance(app.screen, ZReportScreen)
+    assert models.PosSession.get().closed_at is not None
+    assert models.Order.get().state == "parked"
 
 
 async def test_void_a_paid_sale_from_the_session(open_till, ana):

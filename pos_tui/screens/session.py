@@ -249,15 +249,51 @@ class CloseSessionDialog(PosModal):
 
         def failed(exc: PosError) -> None:
             if isinstance(exc, sessions.SaleInProgress):
-                self.query_one(Message).say(exc.message + " " + _("(F4 on the session screen, then F9 K or F9 V)"),
-                                            error=True)
+                self.app.push_screen(SaleInProgressDialog(exc.order_id), self.after_sale_put_away)
             else:
                 self.query_one(Message).fail(exc)
 
         self.with_approval(close, self.dismiss, failed)
 
+    def after_sale_put_away(self, done: bool | None) -> None:
+        if done:
+            self.action_confirm()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class SaleInProgressDialog(PosModal):
+    """The till cannot close with a sale in progress: park it (to finish in the next session) or
+    void it, here and now."""
+
+    SCOPE = "in_progress"
+    BINDINGS = keys.bindings("in_progress")
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__()
+        self.order_id = order_id
+
+    def compose(self) -> ComposeResult:
+        sale = sales.get_sale(self.order_id)
+        with Vertical(classes="dialog"):
+            yield Static(_("A sale is in progress"), classes="title")
+            yield Static(_("{items} items, {total}{customer}. Park it to finish it later, or void it.").format(
+                items=sale.item_count, total=self.pos.money(sale.total_minor),
+                customer=f" · {sale.customer_name}" if sale.customer_name else ""))
+            yield Message(id="message")
+        yield Footer(compact=True)
+
+    def action_choose(self, choice: str) -> None:
+        if not choice:
+            self.dismiss(False)
+            return
+        try:
+            (sales.park_sale if choice == "park" else sales.void_draft)(self.order_id)
+        except PosError as exc:
+            self.query_one(Message).fail(exc)
+            return
+        self.dismiss(True)
 
 
 class CashCountDialog(PosModal):
