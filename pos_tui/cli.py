@@ -75,19 +75,54 @@ def db_path(ctx: typer.Context) -> None:
     console.print(db.resolve_target(_settings(ctx).db), highlight=False)
 
 
-@app.command("demo")
-def demo_cmd(ctx: typer.Context) -> None:
-    """Load the demo store (catalog, sample customers, cashiers) into an empty database."""
+@app.command("demo", help=(
+    "Load the demo store (catalog, sample customers, cashiers) into an empty database.\n\n"
+    "With --customers/--orders, also generate that many realistic customers and paid sales "
+    "(on a database that already has its store, only generate them)."))
+def demo_cmd(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(
+        "--customers", min=0, help="Also generate this many realistic customers.")] = 0,
+    orders: Annotated[int, typer.Option(
+        "--orders", min=0, help="Also generate this many paid sales over the last two years.")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed of the generator: the same seed gives the same data.")] = 42,
+) -> None:
+    """The demo store; with --customers/--orders, generated customers and sales as well."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pos_tui.services import generator, store
+
     settings = _open(ctx)
-    summary = _run(demo.load_demo)
-    console.print(_("Demo store “{name}” loaded into {target}: {products} products, "
-                    "{customers} customers.").format(
-        name=summary.store_name, target=db.resolve_target(settings.db),
-        products=summary.products, customers=summary.customers))
-    table = Table(_("Cashier"), _("PIN"), _("Role"))
-    for name, pin, role in summary.cashiers:
-        table.add_row(name, pin, _(role))
-    console.print(table)
+    target = db.resolve_target(settings.db)
+    generating = bool(customers or orders)
+    started = time.perf_counter()
+    if not generating or store.get_store() is None:
+        summary = _run(demo.load_demo)
+        console.print(_("Demo store “{name}” loaded into {target}: {products} products, "
+                        "{customers} customers.").format(
+            name=summary.store_name, target=target, products=summary.products, customers=summary.customers))
+        table = Table(_("Cashier"), _("PIN"), _("Role"))
+        for name, pin, role in summary.cashiers:
+            table.add_row(name, pin, _(role))
+        console.print(table)
+    else:
+        console.print(_("{target} already has its store: only generating customers and sales.")
+                      .format(target=target), highlight=False)
+    if not generating:
+        return
+    columns = (TextColumn(_("Generating")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("generate", total=customers + orders)
+        result = _run(generator.generate, customers, orders, seed,
+                      lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(_("Generated {customers} customers and {orders} paid sales ({lines} lines, {payments} "
+                    "payments, {sessions} till sessions) with seed {seed} in {seconds:.1f} s.").format(
+        customers=f"{result.customers:,}", orders=f"{result.orders:,}", lines=f"{result.lines:,}",
+        payments=f"{result.payments:,}", sessions=f"{result.sessions:,}", seed=seed,
+        seconds=time.perf_counter() - started), highlight=False)
 
 
 def main() -> None:

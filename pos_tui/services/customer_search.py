@@ -7,24 +7,50 @@ too), email (`@`), tax ID (`$`) and loyalty card (`%`). A token row carries the 
 
 A prefix shared by a great many customers ("a", "ma") would make that range long; then the
 search walks the customers by rank instead and keeps the first ones whose tokens match, which
-for a common prefix ends after a few rows. The cut-over (`RANGE_LIMIT`) bounds both ways.
+for a common prefix ends after a few rows. A prefix is common when more tokens start with it
+than `_range_limit()` (RANGE_LIMIT at a million customers, less on a smaller table), found by
+stepping over that many index entries. Then:
+
+- a rare prefix: the best-ranked rows of its range, ranked by the database (a top-N sort fed
+  from the end of the range, where each token's best customers are);
+- several words, one of them rare: that word's best candidates, a few hundred at a time, each
+  checked for the other words in the (customer, token) index;
+- only common prefixes: the walk by rank, band by band; should the words rarely come together
+  ("car gom le"), checking the rarest word's customers takes over when the density seen so
+  far says it costs less.
+
+The queries are plain SQL, a few per keystroke: at these speeds the query builder cost more
+than the database. Only choices of plan are remembered between calls (prefixes found common,
+where the bands of ranks start, roughly how many customers there are); every answer is read
+from the database.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from peewee import fn
-
 from pos_tui import models
-from pos_tui.db import is_sqlite
+from pos_tui.db import database, is_sqlite
 
-#: Above this many token matches the search walks customers by rank instead.
-RANGE_LIMIT = 4000
+#: Above this many token matches the search walks customers by rank instead. Both ways cost
+#: about the same there: ranking n rows against walking the ~30 * customers / n best-ranked
+#: customers such a prefix needs to fill a page, so the cut-over grows as the square root of the
+#: number of customers (`_range_limit`): 10,000 at a million (~2 ms either way), 1,400 at 20,000.
+RANGE_LIMIT = 10_000
+#: A group of several words checks its rarest word's candidates this many at a time.
+CANDIDATE_STAGES = (250, 2_500)
+#: The walk by rank first looks at this many customers. Common words that rarely come together
+#: ("car gom le") would make it read most of the table: past this point, the density seen so
+#: far tells whether walking on or checking the rarest word's customers costs less.
+WALK_LIMIT = 10_000
+#: Checking a candidate in the index costs about this many steps of the walk.
+_CHECK_COST = 6
+_NO_LIMIT = 2**62
 PHONE, PHONE_REVERSED, EMAIL, TAX_ID, CARD = "#", "~", "@", "$", "%"
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _PHONE_TEXT = re.compile(r"^[\d\s\-\.\(\)\+/]+$")
@@ -135,50 +161,185 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _contains(prefix: str):
-    """SQL: the customer's search key holds a token starting with `prefix`."""
-    position = fn.instr if is_sqlite() else fn.strpos
-    return position(models.Customer.search_key, " " + prefix) > 0
+def _sql() -> dict[str, str]:
+    """The search's SQL for the engine in use (placeholders, `instr` or `strpos`)."""
+    p = database.param
+    key = (is_sqlite(), p)
+    cached = _SQL.get(key)
+    if cached is not None:
+        return cached
+    C, T = models.Customer._meta, models.CustomerToken._meta
+    customer, token, tscore, cid = (T.table_name, T.fields["token"].column_name, T.fields["score"].column_name,
+                                    T.fields["customer"].column_name)
+    span = f"{token} >= {p} AND {token} < {p}"
+    # Fed from the end of the range: within a token the rows come best-ranked first, so the top-N
+    # sort keeps its first rows instead of replacing them one by one. Ties are ordered by customer,
+    # so that consecutive slices (LIMIT/OFFSET) neither skip nor repeat anyone.
+    ranked = (f"SELECT {cid} AS cid, {tscore} AS rank FROM (SELECT {cid}, {tscore} FROM {customer} WHERE {span} "
+              f"ORDER BY {token} DESC, {tscore} DESC LIMIT {p}) AS hits ORDER BY rank DESC, cid DESC "
+              f"LIMIT {p} OFFSET {p}")
+    exists = (f"EXISTS (SELECT 1 FROM {customer} AS other WHERE other.{cid} = best.cid "
+              f"AND other.{token} >= {p} AND other.{token} < {p})")
+    position = "instr" if is_sqlite() else "strpos"
+    cpk, cscore, carchived = (C.primary_key.column_name, C.fields["score"].column_name,
+                              C.fields["archived"].column_name)
+    cached = _SQL[key] = {
+        "count": f"SELECT COUNT(*) FROM (SELECT 1 FROM {customer} WHERE {span} LIMIT {p}) AS hits",
+        "beyond": f"SELECT 1 FROM {customer} WHERE {span} LIMIT 1 OFFSET {p}",
+        "ranked": ranked,
+        "checked": f"SELECT cid, rank FROM ({ranked}) AS best WHERE {{conditions}} ORDER BY rank DESC, cid DESC",
+        "exists": exists,
+        # The customers of a band of ranks, best first, the first that match: read in index order,
+        # no sort, it stops at the `limit`-th match.
+        "walk": (f"SELECT {cpk}, {cscore} FROM {C.table_name} WHERE {carchived} = {p} AND {cscore} >= {p} "
+                 f"AND {cscore} < {p} AND {{conditions}} ORDER BY {cscore} DESC LIMIT {p}"),
+        "contains": f"{position}({C.fields['search_key'].column_name}, {p}) > 0",
+        "rank_at": f"SELECT {cscore} FROM {C.table_name} WHERE {carchived} = {p} ORDER BY {cscore} DESC "
+                   f"LIMIT 1 OFFSET {p}",
+        "customers": f"SELECT MAX({cpk}) FROM {C.table_name}",
+    }
+    return cached
 
 
-def _range(prefix: str, limit: int) -> list[tuple[int, int]] | None:
-    """(customer, score) for tokens starting with `prefix`, or None when there are too many."""
-    T = models.CustomerToken
-    rows = list(T.select(T.customer, T.score)
-                .where((T.token >= prefix) & (T.token < _after(prefix)))
-                .limit(limit + 1).tuples())
-    return None if len(rows) > limit else rows
+_SQL: dict[tuple, dict[str, str]] = {}
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    return list(database.execute_sql(sql, params).fetchall())
+
+
+def _count(prefix: str, cap: int) -> int:
+    """How many tokens start with `prefix`, counting no further than `cap` (in the index: no row
+    comes into Python)."""
+    return _rows(_sql()["count"], [prefix, _after(prefix), cap])[0][0]
+
+
+def _common(prefix: str) -> bool:
+    """More than `_range_limit()` tokens start with `prefix` (stepping over them costs half of
+    counting them). A prefix found common is remembered for a while: it only chooses how to
+    search (a walk is right for any prefix), and a common prefix stays common."""
+    limit = _range_limit()
+    key = (id(database.obj), limit, prefix)
+    now = time.monotonic()
+    if now - _COMMON.get(key, -COMMON_MEMORY_SECONDS) < COMMON_MEMORY_SECONDS:
+        return True
+    if _rows(_sql()["beyond"], [prefix, _after(prefix), limit]):
+        if len(_COMMON) >= 4096:
+            _COMMON.clear()
+        _COMMON[key] = now
+        return True
+    return False
+
+
+#: How long a prefix found common is taken as common without looking again (seconds).
+COMMON_MEMORY_SECONDS = 600.0
+_COMMON: dict[tuple, float] = {}
+
+
+def _best(rows: Iterable[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """The first `limit` distinct customers of rows already in rank order."""
+    seen: dict[int, int] = {}
+    for customer, rank in rows:
+        if customer not in seen:
+            seen[customer] = rank
+            if len(seen) == limit:
+                break
+    return list(seen.items())
+
+
+def _walk(prefixes: list[str], limit: int, low: int, high: int) -> list[tuple[int, int]]:
+    """The best `limit` customers ranked in [low, high) matching every prefix."""
+    sql = _sql()
+    conditions = " AND ".join([sql["contains"]] * len(prefixes))
+    return _rows(sql["walk"].format(conditions=conditions),
+                 [False, low, high, *(" " + prefix for prefix in prefixes), limit])
+
+
+def _range_limit() -> int:
+    """RANGE_LIMIT, or less on a smaller table: sqrt(100 * customers)."""
+    key = (id(database.obj), "range limit")
+    now = time.monotonic()
+    cached = _RANKS.get(key)
+    if cached is None or now - cached[0] > 60:
+        top = _rows(_sql()["customers"], [])[0][0] or 0
+        cached = _RANKS[key] = (now, int(math.sqrt(100 * top)))
+    return max(0, min(RANGE_LIMIT, cached[1]))
+
+
+def _rank_at(position: int) -> int | None:
+    """The score of the customer at `position` in rank order (None past the last one). Kept for
+    a minute: it only cuts the walk into bands, any value gives the same answers."""
+    key = (id(database.obj), position)
+    now = time.monotonic()
+    cached = _RANKS.get(key)
+    if cached is None or now - cached[0] > 60:
+        found = _rows(_sql()["rank_at"], [False, position])
+        cached = _RANKS[key] = (now, found[0][0] if found else None)
+    return cached[1]
+
+
+_RANKS: dict[tuple, tuple[float, int | None]] = {}
+
+
+def _driven(chosen: str, found: int, others: list[str], limit: int,
+            stages: tuple[int, ...] = CANDIDATE_STAGES) -> list[tuple[int, int]]:
+    """The best `limit` customers among those with a token starting with `chosen` (at most
+    about `found` tokens), each checked for the `others` prefixes."""
+    sql = _sql()
+    span = [chosen, _after(chosen), found + _range_limit() + 1]  # (room for tokens added meanwhile)
+    if not others:  # a customer may hold several tokens of the range: ask for a few more rows
+        wanted = 2 * limit
+        while True:
+            rows = _rows(sql["ranked"], [*span, wanted, 0])
+            best = _best(rows, limit)
+            if len(best) == limit or len(rows) < wanted:
+                return best
+            wanted *= 4
+    # The rare word's best candidates, a slice at a time, each checked for the other words.
+    checked = sql["checked"].format(conditions=" AND ".join([sql["exists"]] * len(others)))
+    params = [param for prefix in others for param in (prefix, _after(prefix))]
+    rows: list[tuple[int, int]] = []
+    start = 0
+    for end in (*(stage for stage in stages if stage < span[-1]), span[-1]):
+        rows += _rows(checked, [*span, end - start, start, *params])
+        best = _best(rows, limit)
+        if len(best) == limit:
+            break
+        start = end
+    return best
 
 
 def _group(prefixes: list[str], limit: int) -> list[tuple[int, int]]:
     """The best `limit` (customer, score) matching every prefix of the group."""
-    best: tuple[str, list[tuple[int, int]]] | None = None
-    for prefix in prefixes:
-        rows = _range(prefix, RANGE_LIMIT)
-        if rows is not None and (best is None or len(rows) < len(best[1])):
-            best = (prefix, rows)
-            if not rows:
-                return []
-    C = models.Customer
-    if best is None:  # every prefix is common: walk customers by rank
-        condition = C.archived == False  # noqa: E712
-        for prefix in prefixes:
-            condition &= _contains(prefix)
-        return list(C.select(C.id, C.score).where(condition)
-                    .order_by(C.score.desc()).limit(limit).tuples())
-    chosen, rows = best
-    others = [p for p in prefixes if p != chosen]
-    if others:  # the rarest prefix gives the candidates; the others filter them
-        T = models.CustomerToken
-        condition = (T.token >= chosen) & (T.token < _after(chosen))
-        for prefix in others:
-            condition &= _contains(prefix)
-        return list(C.select(C.id, C.score).join(T, on=(T.customer == C.id)).where(condition)
-                    .distinct().order_by(C.score.desc()).limit(limit).tuples())
-    ranked: dict[int, int] = {}
-    for customer, rank in rows:
-        ranked[customer] = rank
-    return sorted(ranked.items(), key=lambda item: -item[1])[:limit]
+    distinct = sorted(dict.fromkeys(prefixes), key=len, reverse=True)  # the longest: likely the rarest
+    rare = [prefix for prefix in distinct if not _common(prefix)]
+    if rare:  # the rarest of the rare prefixes gives the candidates
+        most = _range_limit()
+        counts = {prefix: _count(prefix, most + 1) for prefix in rare} if len(rare) > 1 else {}
+        chosen = min(counts, key=counts.__getitem__) if counts else rare[0]
+        return _driven(chosen, most, [prefix for prefix in distinct if prefix != chosen], limit)
+    # Every prefix is common: walk customers by rank, the first matches end it. The walk goes by
+    # bands (the best WALK_LIMIT customers, then twice as many…): should the words rarely come
+    # together, the density seen so far tells, band after band, whether walking on or checking
+    # the customers of the rarest word costs less.
+    rows: list[tuple[int, int]] = []
+    high, seen, counts = _NO_LIMIT, WALK_LIMIT, None
+    while True:
+        low = _rank_at(seen)
+        rows += _walk(distinct, limit - len(rows), -_NO_LIMIT if low is None else low, high)
+        if len(rows) == limit or low is None:
+            return rows
+        to_walk = (limit - len(rows)) * seen // max(len(rows), 1)
+        if counts is None:  # each counted no further than the smallest count so far
+            counts, cap = {}, 50 * RANGE_LIMIT
+            for prefix in distinct:
+                counts[prefix] = _count(prefix, cap)
+                cap = min(cap, counts[prefix] + 1)
+            chosen = min(counts, key=counts.__getitem__)
+        if counts[chosen] * _CHECK_COST < to_walk:
+            return _driven(chosen, counts[chosen], [prefix for prefix in distinct if prefix != chosen], limit,
+                           stages=CANDIDATE_STAGES if rows else ())
+        high, seen = low, 2 * seen
 
 
 def search_ids(query: str, limit: int = 30) -> list[int]:
