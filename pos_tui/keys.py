@@ -173,9 +173,10 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("payment.cash", "f2", "method('cash')", N_("Cash")),
         Key("payment.card", "f3", "method('card')", N_("Card")),
         Key("payment.transfer", "f4", "method('transfer')", N_("Transfer")),
+        Key("payment.account", "f5", "method('account')", N_("Account")),
         Key("payment.add", "enter", "add_payment", N_("Add"), priority=True),
         Key("payment.remove", "f8", "remove_payment", N_("Undo")),
-        Key("payment.validate", "f10", "validate", N_("Validate")),
+        Key("payment.validate", "f10", "validate", N_("Pay")),
         Key("payment.cancel", "escape", "cancel", N_("Back")),
     ),
     "receipt": (

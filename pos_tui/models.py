@@ -224,11 +224,12 @@ class Payment(BaseModel):
     tendered amount and the change given are kept too."""
 
     order = ForeignKeyField(Order, backref="payments", on_delete="CASCADE")
-    method = CharField(max_length=20)  # cash | card | transfer
+    method = CharField(max_length=20)  # cash | card | transfer | account
     amount_minor = IntegerField()
     tendered_minor = IntegerField()
     change_minor = IntegerField(default=0)
     created_at = DateTimeField(default=now)
+    due_at = DateTimeField(null=True)  # on the customer's account: when it must be paid
 
 
 class SessionCount(BaseModel):

@@ -202,3 +202,44 @@ def test_z_report_adds_up(open_till, luis):
     assert report.approvals == 1
     text = zreport.render_text(report, "Shop", lambda m: f"{m / 100:.2f}")
     assert "Z REPORT" in text and "Voided T1-000003" in text and "Supplier" in text
+
+
+# Sales on a customer's account ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bar(shop):
+    from pos_tui.services import customers
+
+    return customers.create_customer({"name": "Bar El Puerto S.L.", "credit_limit": "10", "payment_terms_days": "30",
+                                      "is_company": True})
+
+
+def test_a_sale_on_account_needs_a_customer(open_till, luis):
+    sale = sales.current_sale("T1", luis.id)
+    sales.add_code(sale.id, "P021")
+    with pytest.raises(ValidationError, match="needs a customer"):
+        sales.checkout(sale.uuid, [Tender("account", 450)], cashier_id=luis.id)
+    assert models.Payment.select().count() == 0
+
+
+def test_credit_up_to_the_limit_then_a_manager(open_till, luis, bar):
+    from pos_tui.services import credit
+
+    first = sell(luis, "2*P021", [Tender("account", 900)], customer_id=bar.id)  # 9,00 of 10,00
+    [payment] = first.payments
+    assert payment.due_at is not None and (payment.due_at - models.Order.get_by_id(first.order_id).paid_at).days == 30
+    assert credit.balance(bar.id) == 900
+    sale = sales.current_sale("T1", luis.id)
+    sales.add_code(sale.id, "P021")
+    sales.set_customer(sale.id, bar.id)
+    with pytest.raises(ApprovalNeeded, match="credit limit"):
+        sales.checkout(sale.uuid, [Tender("account", 450)], cashier_id=luis.id)
+    assert models.Order.get_by_id(sale.id).state == "draft"
+    sales.checkout(sale.uuid, [Tender("account", 450)], cashier_id=luis.id, manager_pin=ANA_PIN)
+    assert credit.balance(bar.id) == 1_350
+    assert approvals.list_approvals(order_id=sale.id)[0].action == "credit"
+    # the account is not money in the drawer: not counted at closing
+    closed = sessions.close_session("T1", 10_000, luis.id)
+    assert [c.method for c in closed.counts] == ["cash"]
+    assert dict(zreport.z_report(closed.id).by_method) == {"account": 1_350}

@@ -200,3 +200,41 @@ async def test_the_sale_screen_fits_small_and_big_terminals(open_till, size):
         assert len(lines) == size[1]
         assert "TOTAL 5,45" in text
         assert "F10 Pay" in lines[-1] and "F1 Help" in lines[-1]  # the whole footer fits
+
+
+async def test_on_account_over_the_limit_a_manager_approves(open_till):
+    from pos_tui.services import customers
+
+    bar = customers.create_customer({"name": "Bar El Puerto", "credit_limit": "5", "preferred_payment": "account"})
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "Luis", "2345")
+        await scan(pilot, "2*P021")  # 9,00: over the 5,00 limit
+        await pilot.press("f2")
+        await type_text(pilot, "bar el")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "owes 0,00 € of 5,00 €" in screen_text(pilot)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert "F5 Account" in screen_text(pilot) and "customer account" in screen_text(pilot)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ManagerPinDialog)
+        assert "credit limit is 5,00" in screen_text(pilot)
+        await type_text(pilot, "1234")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "due" in screen_text(pilot)  # the receipt says when
+    order = models.Order.get(models.Order.state == "paid")
+    assert (order.customer_id, order.payments.get().method) == (bar.id, "account")
+
+
+async def test_no_account_without_a_customer(open_till):
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await scan(pilot, "P021")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert "F5 Account" not in screen_text(pilot)

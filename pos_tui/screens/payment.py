@@ -13,7 +13,7 @@ from pos_tui.i18n import _
 from pos_tui.money import format_plain, parse_minor
 from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import sales
-from pos_tui.services.payments import CASH, METHODS, Tender, method_label, plan_payments
+from pos_tui.services.payments import ACCOUNT, CASH, METHODS, Tender, method_label, plan_payments
 from pos_tui.services.sales import SaleView
 
 
@@ -75,9 +75,9 @@ class PaymentScreen(PosScreen):
         self.show_method()
 
     def show_method(self) -> None:
-        label = (_("Amount in {method} (Enter adds it, F10 validates)").format(
+        label = (_("Amount in {method} (Enter adds it, F10 pays)").format(
             method=method_label(self.method).lower()) if not self.plan.complete else
-            _("Fully paid: F10 validates the sale."))
+            _("Fully paid: F10 completes the sale."))
         self.query_one("#method-label", Label).update(label)
 
     @after_typing
@@ -119,12 +119,15 @@ class PaymentScreen(PosScreen):
             self.query_one(Message).say(_("Still due: {amount}").format(
                 amount=self.pos.money(self.plan.remaining_minor)), error=True)
             return
-        try:
-            receipt = sales.checkout(self.sale.uuid, self.tenders)
-        except PosError as exc:
-            self.query_one(Message).fail(exc)
-            return
-        self.dismiss(receipt)
+        cashier = self.pos.cashier.id if self.pos.cashier else None
+        self.with_approval(
+            lambda pin: sales.checkout(self.sale.uuid, self.tenders, cashier_id=cashier, manager_pin=pin),
+            self.dismiss, self.query_one(Message).fail)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "method" and parameters and parameters[0] == ACCOUNT:
+            return self.sale.customer is not None  # only a customer has an account
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -86,6 +86,9 @@ class SaleScreen(PosScreen):
             parts.append(_("discount {rate}: −{amount}").format(
                 rate=format_rate(sale.discount_bp), amount=self.pos.money(sale.discount_minor)))
         parts.append(_("{points} points").format(points=customer.points))
+        if customer.owed_minor or customer.credit_limit_minor:
+            parts.append(_("owes {owed} of {limit}").format(owed=self.pos.money(customer.owed_minor),
+                                                            limit=self.pos.money(customer.credit_limit_minor)))
         if customer.special_terms:
             parts.append(_("Terms: {terms}").format(terms=" ".join(customer.special_terms.split())))
         return " · ".join(parts)

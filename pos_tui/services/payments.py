@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
 
-CASH, CARD, TRANSFER = "cash", "card", "transfer"
-METHODS = (CASH, CARD, TRANSFER)
+CASH, CARD, TRANSFER, ACCOUNT = "cash", "card", "transfer", "account"
+METHODS = (CASH, CARD, TRANSFER, ACCOUNT)
 
 
 def method_label(method: str) -> str:
-    return {CASH: _("Cash"), CARD: _("Card"), TRANSFER: _("Transfer")}.get(method, method)
+    return {CASH: _("Cash"), CARD: _("Card"), TRANSFER: _("Transfer"),
+            ACCOUNT: _("Customer account")}.get(method, method)
 
 
 @dataclass(frozen=True)

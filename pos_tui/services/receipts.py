@@ -30,6 +30,7 @@ class ReceiptPayment:
     amount_minor: int
     tendered_minor: int
     change_minor: int
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def get_receipt(order_id: int) -> Receipt:
         tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor, r.discount_bp,
                           r.discount_minor) for r in line_rows),
         order.net_minor, order.tax_minor, order.total_minor, totals.taxes,
-        tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor)
+        tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor, p.due_at)
               for p in order.payments.order_by(models.Payment.id)),
         order.discount_minor,
     )
@@ -112,6 +113,8 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
     out.append(rule)
     for payment in receipt.payments:
         out.append(pair(method_label(payment.method), money(payment.tendered_minor)))
+        if payment.due_at:
+            out.append(pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d")))
     if receipt.change_minor:
         out.append(pair(_("Change"), money(receipt.change_minor)))
     out.append(rule)

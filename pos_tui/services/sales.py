@@ -20,8 +20,8 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, Totals, format_rate, line_amounts, order_totals
-from pos_tui.services import approvals, catalog, customers
-from pos_tui.services.payments import Tender, plan_payments
+from pos_tui.services import approvals, catalog, credit, customers
+from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
 from pos_tui.services.store import require_store
@@ -52,6 +52,8 @@ class SaleCustomer:
     special_terms: str
     preferred_payment: str
     points: int
+    owed_minor: int = 0
+    credit_limit_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,8 @@ def get_sale(order_id: int) -> SaleView:
         for line in _line_rows(order.id)
     )
     c = order.customer
-    customer = (SaleCustomer(c.id, c.name, c.discount_bp, c.special_terms, c.preferred_payment, c.points)
-                if c else None)
+    customer = (SaleCustomer(c.id, c.name, c.discount_bp, c.special_terms, c.preferred_payment, c.points,
+                             credit.balance(c.id), c.credit_limit_minor) if c else None)
     return SaleView(
         order.id, str(order.uuid), order.number, order.state, order.till, customer, lines,
         order.discount_bp, order.discount_minor, order.net_minor, order.tax_minor, order.total_minor,
@@ -299,8 +301,10 @@ def _next_number(till: str) -> str:
 
 
 @transactional
-def checkout(order_uuid: str, tenders: Sequence[Tender]) -> Receipt:
-    """Pay the sale in one transaction. Paying an already paid sale changes nothing."""
+def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | None = None,
+             manager_pin: str | None = None) -> Receipt:
+    """Pay the sale in one transaction. Paying an already paid sale changes nothing. What goes on
+    the customer's account must fit their credit limit, or a manager approves."""
     O = models.Order
     order = O.get_or_none(O.uuid == uuidlib.UUID(str(order_uuid)))
     if order is None:
@@ -319,17 +323,21 @@ def checkout(order_uuid: str, tenders: Sequence[Tender]) -> Receipt:
     plan = plan_payments(order.total_minor, tenders)
     if not plan.complete:
         raise ValidationError("amount", _("the payments do not cover the total"))
+    on_account = sum(line.amount_minor for line in plan.lines if line.method == ACCOUNT)
+    credit.check_account_sale(order, on_account, cashier_id=cashier_id, manager_pin=manager_pin)
+    paid_at = now()
+    due = credit.due_date(order.customer_id, paid_at) if on_account else None
     models.Payment.insert_many([
         {"order": order.id, "method": line.method, "amount_minor": line.amount_minor,
          "tendered_minor": line.tendered_minor, "change_minor": line.change_minor,
-         "created_at": now()}
+         "created_at": paid_at, "due_at": due if line.method == ACCOUNT else None}
         for line in plan.lines
     ]).execute()
     order.number = _next_number(order.till)
     order.state = "paid"
     order.session = session
     order.cashier = order.cashier_id or session.cashier_id
-    order.paid_at = now()
+    order.paid_at = paid_at
     order.save()
     if order.customer_id is not None:
         customers.record_visit(order.customer_id, order.paid_at)
