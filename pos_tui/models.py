@@ -47,6 +47,13 @@ class Store(BaseModel):
     discount_limit_bp = IntegerField(default=1000)
     #: A session closing with a larger cash difference needs a manager's PIN.
     cash_difference_limit_minor = IntegerField(default=500)
+    #: Tax rounded on each line ("line") or once per rate on the sale's total ("total").
+    rounding = CharField(max_length=10, default="line")
+    #: Cash payments rounded to this many minor units (5: to 0,05); 0 or 1: not rounded.
+    cash_rounding_minor = IntegerField(default=0)
+    #: Address and tax ID printed on receipts and invoices.
+    tax_id = CharField(max_length=40, default="")
+    address = CharField(max_length=250, default="")
 
 
 class Cashier(BaseModel):
@@ -180,6 +187,10 @@ class Order(BaseModel):
     uuid = UUIDField(unique=True)
     number = CharField(max_length=40, null=True, unique=True)
     state = CharField(max_length=10, default="draft")  # draft | parked | paid | voided | cancelled
+    kind = CharField(max_length=20, default="sale")  # sale | refund | account_payment
+    refund_of = ForeignKeyField("self", null=True, backref="refunds")
+    invoice_requested = BooleanField(default=False)
+    order_discount_bp = IntegerField(default=0)  # a discount the cashier gave the whole sale
     till = CharField(max_length=40)
     session = ForeignKeyField(PosSession, null=True, backref="orders")
     cashier = ForeignKeyField(Cashier, null=True, backref="orders")
@@ -213,6 +224,7 @@ class OrderLine(BaseModel):
     price_includes_tax = BooleanField()
     discount_bp = IntegerField(default=0)
     manual_discount = BooleanField(default=False)  # set by the cashier, not the customer's own
+    refund_of = ForeignKeyField("self", null=True, backref="returns")  # the sold line this returns
     discount_minor = IntegerField(default=0)
     net_minor = IntegerField()
     tax_minor = IntegerField()
@@ -230,6 +242,8 @@ class Payment(BaseModel):
     change_minor = IntegerField(default=0)
     created_at = DateTimeField(default=now)
     due_at = DateTimeField(null=True)  # on the customer's account: when it must be paid
+    card_last4 = CharField(max_length=4, default="")  # never more of a card number
+    auth_code = CharField(max_length=20, default="")
 
 
 class SessionCount(BaseModel):
@@ -271,6 +285,26 @@ class Approval(BaseModel):
     details = TextField(default="{}")
 
 
+class Invoice(BaseModel):
+    """An invoice, simplified invoice (ticket) or credit note, numbered without gaps per series,
+    with the store's and the customer's fiscal data frozen as they were when it was issued."""
+
+    number = CharField(max_length=40, unique=True)
+    series = CharField(max_length=20)
+    kind = CharField(max_length=20)  # invoice | simplified | credit_note
+    order = ForeignKeyField(Order, backref="invoices")
+    corrects = ForeignKeyField("self", null=True, backref="credit_notes")
+    issued_at = DateTimeField(default=now)
+    store_snapshot = TextField()  # JSON
+    customer_snapshot = TextField(default="{}")  # JSON
+    lines_snapshot = TextField()  # JSON
+    payments_snapshot = TextField(default="[]")  # JSON
+    net_minor = IntegerField()
+    tax_minor = IntegerField()
+    total_minor = IntegerField()
+    currency = CharField(max_length=3)
+
+
 class Sequence(BaseModel):
     """Gapless counters (order numbers per till), advanced inside the transaction that uses them."""
 
@@ -279,4 +313,4 @@ class Sequence(BaseModel):
 
 
 ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Sequence]
+              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Sequence]

@@ -101,12 +101,21 @@ class LineAmounts:
     discount_minor: int = 0
 
 
+def discount_of(gross_minor: int, *discounts_bp: int) -> int:
+    """What discounts taken one after the other (the line's, then the whole sale's) take off
+    `gross_minor`, rounded once, half up."""
+    keep = Decimal(1)
+    for bp in discounts_bp:
+        keep *= 1 - Decimal(bp).scaleb(-4)
+    return round_minor(Decimal(gross_minor) * (1 - keep))
+
+
 def line_amounts(unit_price_minor: int, quantity: int, tax_rate_bp: int,
-                 price_includes_tax: bool, discount_bp: int = 0) -> LineAmounts:
+                 price_includes_tax: bool, discount_bp: int = 0, order_discount_bp: int = 0) -> LineAmounts:
     """The one tax rule for a line: the discount comes off the price first (in the price's own
     terms, tax included or not), then the tax; each rounded per line, half up, in minor units."""
     gross = unit_price_minor * quantity
-    discount = round_minor(Decimal(gross) * Decimal(discount_bp).scaleb(-4))
+    discount = discount_of(gross, discount_bp, order_discount_bp)
     price = gross - discount
     rate = Decimal(tax_rate_bp).scaleb(-4)
     if price_includes_tax:
@@ -130,6 +139,62 @@ class Totals:
     total_minor: int
     taxes: tuple[TaxBreakdown, ...]
     discount_minor: int = 0
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """What the tax engine needs of a line."""
+
+    unit_price_minor: int
+    quantity: int
+    tax_rate_bp: int
+    price_includes_tax: bool
+    discount_bp: int = 0
+    order_discount_bp: int = 0
+
+    def amounts(self) -> LineAmounts:
+        return line_amounts(self.unit_price_minor, self.quantity, self.tax_rate_bp, self.price_includes_tax,
+                            self.discount_bp, self.order_discount_bp)
+
+
+LINE, TOTAL = "line", "total"
+ROUNDING_MODES = (LINE, TOTAL)
+
+
+def compute_totals(lines: Iterable[LineInput], rounding: str = LINE) -> Totals:
+    """The totals of a sale. `line`: tax rounded on every line, then added up. `total`: the
+    prices of each tax rate added up first, the tax rounded once per rate. The screen, the
+    receipt, the invoice and every export call this, so they agree to the cent."""
+    lines = list(lines)
+    if rounding == LINE:
+        return order_totals((line.tax_rate_bp, line.amounts()) for line in lines)
+    if rounding != TOTAL:
+        raise ValueError(f"unknown rounding mode {rounding!r}")
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for line in lines:
+        amounts = line.amounts()
+        price = amounts.total_minor if line.price_includes_tax else amounts.net_minor
+        bucket = groups.setdefault((line.tax_rate_bp, line.price_includes_tax), [0, 0])
+        bucket[0] += price
+        bucket[1] += amounts.discount_minor
+    per_group = []
+    for (rate_bp, included), (price, discount) in groups.items():
+        rate = Decimal(rate_bp).scaleb(-4)
+        if included:
+            net = round_minor(Decimal(price) / (1 + rate))
+            per_group.append((rate_bp, LineAmounts(net, price - net, price, discount)))
+        else:
+            tax = round_minor(Decimal(price) * rate)
+            per_group.append((rate_bp, LineAmounts(price, tax, price + tax, discount)))
+    return order_totals(per_group)
+
+
+def cash_due(due_minor: int, increment_minor: int) -> int:
+    """What a cash payer hands over for `due_minor` where coins below `increment_minor` are not
+    used (e.g. 5 for 0,05): the due rounded to the increment, half up."""
+    if increment_minor <= 1:
+        return due_minor
+    return round_minor(Decimal(due_minor) / increment_minor) * increment_minor
 
 
 def order_totals(lines: Iterable[tuple[int, LineAmounts]]) -> Totals:

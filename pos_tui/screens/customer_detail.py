@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Sparkline, Static, TabbedContent, TabPane
 
 from pos_tui import keys
 from pos_tui.db import local_time
@@ -17,6 +17,7 @@ from pos_tui.screens.base import Message, PosModal, PosScreen, right
 from pos_tui.services import audit, customer_stats, customers
 from pos_tui.services.customers import CustomerInfo
 from pos_tui.services.payments import method_label
+from pos_tui.widgets.keybar import KeyBar
 
 
 def _when(value) -> str:
@@ -51,7 +52,7 @@ class CustomerDetailScreen(PosScreen):
                 with VerticalScroll():
                     yield Static(id="audit-text")
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)
@@ -203,7 +204,7 @@ class OrderLinesDialog(PosModal):
                               right(money(line.total_minor)))
             yield table
             yield Static(_("TOTAL {amount}").format(amount=money(self.order.total_minor)), classes="big")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ or "create anyway". The screen answers with the saved customer (or None when lef
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError, ValidationError
@@ -16,6 +16,7 @@ from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import customers, fiscal
 from pos_tui.services.customers import CustomerInfo, DuplicatesFound
 from pos_tui.widgets.form import Field, Form, Section
+from pos_tui.widgets.keybar import KeyBar
 
 PAYMENT_CHOICES = (("cash", N_("Cash")), ("card", N_("Card")), ("transfer", N_("Transfer")),
                    ("account", N_("Customer account")))
@@ -82,7 +83,7 @@ class CustomerFormScreen(PosScreen):
         yield Static(title, classes="title")
         yield Form(form_items())
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         form = self.query_one(Form)

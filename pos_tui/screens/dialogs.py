@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
@@ -16,6 +16,7 @@ from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosModal, after_typing
 from pos_tui.services.approvals import WrongManagerPin
 from pos_tui.services.sales import parse_quantity
+from pos_tui.widgets.keybar import KeyBar
 
 
 class AskDialog(PosModal):
@@ -37,7 +38,7 @@ class AskDialog(PosModal):
             yield Input(self.initial, id="answer", compact=True, password=self.password,
                         placeholder=self.placeholder)
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#answer", Input).select_all()
@@ -76,7 +77,7 @@ class ConfirmDialog(PosModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="title")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -111,7 +112,7 @@ class ManagerPinDialog(PosModal):
             yield Label(_("Manager's PIN"))
             yield Input(id="pin", password=True, compact=True)
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @after_typing
     def action_confirm(self) -> None:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pos_tui import keys
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosModal
 from pos_tui.services.customers import Duplicate
+from pos_tui.widgets.keybar import KeyBar
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class DuplicatesDialog(PosModal):
                 table.add_row(candidate.customer.name, candidate.customer.phone,
                               ", ".join(candidate.reasons))
             yield table
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#candidates", DataTable).focus()

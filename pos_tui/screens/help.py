@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pos_tui import keys
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosModal
+from pos_tui.widgets.keybar import KeyBar
 
 
 class HelpScreen(PosModal):
@@ -28,4 +29,4 @@ class HelpScreen(PosModal):
             for key, description in keys.help_rows(self.scope):
                 table.add_row(key, description)
             yield table
-        yield Footer(compact=True)
+        yield KeyBar()

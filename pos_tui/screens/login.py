@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import cashiers
+from pos_tui.widgets.keybar import KeyBar
 
 
 class LoginScreen(PosScreen):
@@ -37,7 +38,7 @@ class LoginScreen(PosScreen):
             yield Label(_("PIN"))
             yield Input(id="pin", password=True, compact=True)
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         names = self.query_one("#names", OptionList)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pos_tui import keys
 from pos_tui.i18n import N_, _
 from pos_tui.screens.base import PosModal
+from pos_tui.widgets.keybar import KeyBar
 
 ENTRIES = (
     ("D", N_("Discount on the selected line (F7)")),
@@ -29,7 +30,7 @@ class MoreMenu(PosModal):
             yield Static(_("More"), classes="title")
             for letter, label in ENTRIES:
                 yield Static(f"[b]{letter}[/b]  {_(label)}")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

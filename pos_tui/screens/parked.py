@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pos_tui import keys
 from pos_tui.db import local_time
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosModal, right
 from pos_tui.services.sales import ParkedSale
+from pos_tui.widgets.keybar import KeyBar
 
 
 class ParkedPicker(PosModal):
@@ -33,7 +34,7 @@ class ParkedPicker(PosModal):
                 table.add_row(local_time(sale.created_at).strftime("%H:%M"), sale.customer or "—",
                               right(str(sale.items)), right(self.pos.money(sale.total_minor)))
             yield table
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#parked", DataTable).focus()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
@@ -15,6 +15,7 @@ from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import sales
 from pos_tui.services.payments import ACCOUNT, CASH, METHODS, Tender, method_label, plan_payments
 from pos_tui.services.sales import SaleView
+from pos_tui.widgets.keybar import KeyBar
 
 
 class PaymentScreen(PosScreen):
@@ -40,7 +41,7 @@ class PaymentScreen(PosScreen):
             table.can_focus = False
             yield table
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#payments", DataTable)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pos_tui import keys
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosScreen
 from pos_tui.services.receipts import Receipt, render_text
+from pos_tui.widgets.keybar import KeyBar
 
 
 class ReceiptScreen(PosScreen):
@@ -28,7 +29,7 @@ class ReceiptScreen(PosScreen):
                      id="receipt-change", classes="big")
         with VerticalScroll(id="receipt-box"):
             yield Static(render_text(self.receipt, self.pos.store.name, money), id="receipt")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#receipt-box").focus()

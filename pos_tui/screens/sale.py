@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
@@ -16,6 +16,7 @@ from pos_tui.services import sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
 from pos_tui.services.validation import percent
+from pos_tui.widgets.keybar import KeyBar
 
 
 class SaleScreen(PosScreen):
@@ -37,7 +38,7 @@ class SaleScreen(PosScreen):
         with Horizontal(id="totals"):
             yield Static(id="items")
             yield Static(id="total")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#cart", DataTable)

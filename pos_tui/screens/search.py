@@ -11,11 +11,12 @@ from typing import Generic, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosScreen
+from pos_tui.widgets.keybar import KeyBar
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ class SearchScreen(PosScreen, Generic[T]):
         table.can_focus = False
         yield table
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)

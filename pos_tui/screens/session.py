@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from pos_tui import keys
 from pos_tui.db import local_time
@@ -17,6 +17,7 @@ from pos_tui.services import sales, sessions, zreport
 from pos_tui.services.payments import CARD, CASH, TRANSFER, method_label
 from pos_tui.services.sessions import SessionInfo
 from pos_tui.widgets.form import Field, Form
+from pos_tui.widgets.keybar import KeyBar
 
 
 class SessionScreen(PosScreen):
@@ -31,7 +32,7 @@ class SessionScreen(PosScreen):
             yield Label(_("Opening float (cash in the drawer)"), id="float-label")
             yield Input(id="float", placeholder=self.zero(), compact=True)
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_session()
@@ -141,7 +142,7 @@ class CashMoveDialog(PosModal):
             yield Form([Field("amount", N_("Amount"), placeholder=self.zero()),
                         Field("reason", N_("Reason"))])
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_direction()
@@ -195,7 +196,7 @@ class CloseSessionDialog(PosModal):
             yield Form([Field(method, method_label(method), placeholder=self.zero() if method == CASH else "")
                         for method in self.METHODS])
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Form).input(CASH).focus()
@@ -282,7 +283,7 @@ class SaleInProgressDialog(PosModal):
                 items=sale.item_count, total=self.pos.money(sale.total_minor),
                 customer=f" · {sale.customer_name}" if sale.customer_name else ""))
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_choose(self, choice: str) -> None:
         if not choice:
@@ -314,7 +315,7 @@ class CashCountDialog(PosModal):
             yield Form([Field(f"d{value}", money(value), placeholder="0") for value in self.denominations])
             yield Static(id="count-total", classes="big")
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Form).input(f"d{self.denominations[0]}").focus()
@@ -371,7 +372,7 @@ class SessionSalesScreen(PosScreen):
         yield Static(_("Sales of this session"), classes="title")
         yield DataTable(id="session-sales", cursor_type="row", zebra_stripes=True)
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#session-sales", DataTable)
@@ -437,7 +438,7 @@ class ZReportScreen(PosModal):
                 yield Static(verdict, classes="error" if diff else "ok")
             with VerticalScroll(id="zreport-box"):
                 yield Static(zreport.render_text(report, store.name, self.pos.money), id="zreport")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#zreport-box").focus()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError, ValidationError
@@ -12,6 +12,7 @@ from pos_tui.i18n import N_, _
 from pos_tui.screens.base import Message, PosScreen, after_typing
 from pos_tui.services import demo, store
 from pos_tui.widgets.form import Field, Form
+from pos_tui.widgets.keybar import KeyBar
 
 
 class SetupScreen(PosScreen):
@@ -28,7 +29,7 @@ class SetupScreen(PosScreen):
             yield Static(_("[b]N[/b]  Set up your own store: its name, country, currency and "
                            "the first cashier."))
             yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_demo(self) -> None:
         try:
@@ -63,7 +64,7 @@ class StoreFormScreen(PosScreen):
         yield Static(_("New store"), classes="title")
         yield Form(self.FIELDS)
         yield Message(id="message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Form).input("store_name").focus()

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 
 from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
+from pos_tui.money import cash_due
 
 CASH, CARD, TRANSFER, ACCOUNT = "cash", "card", "transfer", "account"
 METHODS = (CASH, CARD, TRANSFER, ACCOUNT)
+#: Not a way to pay: the cents a cash payment rounded away (store option `cash_rounding_minor`).
+ROUNDING = "rounding"
 
 
 def method_label(method: str) -> str:
     return {CASH: _("Cash"), CARD: _("Card"), TRANSFER: _("Transfer"),
-            ACCOUNT: _("Customer account")}.get(method, method)
+            ACCOUNT: _("Customer account"), ROUNDING: _("Cash rounding")}.get(method, method)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,10 @@ class PaymentPlan:
         return self.remaining_minor == 0
 
 
-def plan_payments(total_minor: int, tenders: Sequence[Tender]) -> PaymentPlan:
-    """Apply tenders in order. Only cash may exceed what is due (the rest is change)."""
+def plan_payments(total_minor: int, tenders: Sequence[Tender], cash_increment: int = 0) -> PaymentPlan:
+    """Apply tenders in order. Only cash may exceed what is due (the rest is change). With a cash
+    increment (5: coins under 0,05 are not used), cash that settles the sale pays the due rounded
+    to it, and the difference is a `rounding` line."""
     lines: list[PaymentLine] = []
     remaining = total_minor
     for tender in tenders:
@@ -73,6 +78,14 @@ def plan_payments(total_minor: int, tenders: Sequence[Tender]) -> PaymentPlan:
         if tender.method != CASH and tender.amount_minor > remaining:
             raise ValidationError("amount", _("a {method} payment cannot be more than what is due")
                                   .format(method=method_label(tender.method).lower()))
+        if tender.method == CASH and cash_increment > 1:
+            rounded = cash_due(remaining, cash_increment)
+            if tender.amount_minor >= rounded:
+                lines.append(PaymentLine(CASH, rounded, tender.amount_minor, tender.amount_minor - rounded))
+                if remaining != rounded:
+                    lines.append(PaymentLine(ROUNDING, remaining - rounded, 0, 0))
+                remaining = 0
+                continue
         applied = min(tender.amount_minor, remaining)
         lines.append(PaymentLine(tender.method, applied, tender.amount_minor,
                                  tender.amount_minor - applied))

@@ -10,7 +10,8 @@ from pos_tui import models
 from pos_tui.db import local_time
 from pos_tui.errors import NotFound
 from pos_tui.i18n import _
-from pos_tui.money import TaxBreakdown, format_rate, line_amounts, order_totals
+from pos_tui.money import TaxBreakdown, format_rate
+from pos_tui.services import pricing
 from pos_tui.services.payments import method_label
 
 
@@ -59,11 +60,7 @@ def get_receipt(order_id: int) -> Receipt:
     if order is None or order.state != "paid":
         raise NotFound(_("No paid sale with id {id}.").format(id=order_id))
     line_rows = list(order.lines.order_by(models.OrderLine.id))
-    totals = order_totals(
-        (row.tax_rate_bp, line_amounts(row.unit_price_minor, row.quantity, row.tax_rate_bp,
-                                       row.price_includes_tax, row.discount_bp))
-        for row in line_rows
-    )
+    totals = pricing.order_totals(order)
     return Receipt(
         order.id, order.number, order.paid_at, order.till,
         order.cashier.name if order.cashier else "",

@@ -19,8 +19,8 @@ from pos_tui import models
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.money import TaxBreakdown, Totals, format_rate, line_amounts, order_totals
-from pos_tui.services import approvals, catalog, credit, customers
+from pos_tui.money import TaxBreakdown, format_rate
+from pos_tui.services import approvals, catalog, credit, customers, pricing
 from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
@@ -67,6 +67,7 @@ class SaleView:
     lines: tuple[LineView, ...]
     discount_bp: int
     discount_minor: int
+    order_discount_bp: int
     net_minor: int
     tax_minor: int
     total_minor: int
@@ -130,24 +131,17 @@ def _line_rows(order_id: int):
     return L.select().where(L.order == order_id).order_by(L.id)
 
 
-def _amounts(line: models.OrderLine):
-    return line_amounts(line.unit_price_minor, line.quantity, line.tax_rate_bp,
-                        line.price_includes_tax, line.discount_bp)
-
-
-def _totals(order_id: int) -> Totals:
-    return order_totals((line.tax_rate_bp, _amounts(line)) for line in _line_rows(order_id))
-
-
-def _store_line(line: models.OrderLine) -> None:
-    amounts = _amounts(line)
+def _store_line(line: models.OrderLine, order_discount_bp: int | None = None) -> None:
+    if order_discount_bp is None:
+        order_discount_bp = line.order.order_discount_bp
+    amounts = pricing.line_input(line, order_discount_bp).amounts()
     line.net_minor, line.tax_minor, line.total_minor, line.discount_minor = (
         amounts.net_minor, amounts.tax_minor, amounts.total_minor, amounts.discount_minor)
     line.save()
 
 
 def _refresh_totals(order: models.Order) -> None:
-    totals = _totals(order.id)
+    totals = pricing.order_totals(order)
     order.net_minor, order.tax_minor, order.total_minor, order.discount_minor = (
         totals.net_minor, totals.tax_minor, totals.total_minor, totals.discount_minor)
     order.updated_at = now()
@@ -168,8 +162,9 @@ def get_sale(order_id: int) -> SaleView:
                              credit.balance(c.id), c.credit_limit_minor) if c else None)
     return SaleView(
         order.id, str(order.uuid), order.number, order.state, order.till, customer, lines,
-        order.discount_bp, order.discount_minor, order.net_minor, order.tax_minor, order.total_minor,
-        _totals(order.id).taxes,
+        order.discount_bp, order.discount_minor, order.order_discount_bp, order.net_minor, order.tax_minor,
+        order.total_minor,
+        pricing.order_totals(order).taxes,
     )
 
 
@@ -320,7 +315,7 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     if not models.OrderLine.select().where(models.OrderLine.order == order.id).exists():
         raise StateError(_("The sale is empty: add a product first."))
     _refresh_totals(order)
-    plan = plan_payments(order.total_minor, tenders)
+    plan = plan_payments(order.total_minor, tenders, cash_increment())
     if not plan.complete:
         raise ValidationError("amount", _("the payments do not cover the total"))
     on_account = sum(line.amount_minor for line in plan.lines if line.method == ACCOUNT)
@@ -423,6 +418,12 @@ def void_paid(order_id: int, cashier_id: int | None = None, manager_pin: str | N
     order.save()
 
 
+def cash_increment() -> int:
+    """The store's cash rounding (5: to 0,05), 0 when cash is not rounded."""
+    store = models.Store.select(models.Store.cash_rounding_minor).first()
+    return store.cash_rounding_minor if store else 0
+
+
 def discount_limit_bp() -> int:
     store = models.Store.select().first()
     return store.discount_limit_bp if store else 0
@@ -446,6 +447,27 @@ def set_line_discount(order_id: int, line_id: int, discount_bp: int, cashier_id:
     line.discount_bp = discount_bp
     line.manual_discount = True
     _store_line(line)
+    _refresh_totals(order)
+    return get_sale(order.id)
+
+
+@transactional
+def set_order_discount(order_id: int, discount_bp: int, cashier_id: int | None = None,
+                       manager_pin: str | None = None) -> SaleView:
+    """A discount on the whole sale, on top of the lines' own. Above the limit a manager approves."""
+    order = _draft(order_id)
+    if not 0 <= discount_bp <= 10_000:
+        raise ValidationError("discount", _("must be between 0 and 100 %"))
+    limit = discount_limit_bp()
+    if discount_bp > limit:
+        approvals.approve(manager_pin, "discount",
+                          _("{rate} on the whole sale (the limit is {limit})").format(
+                              rate=format_rate(discount_bp), limit=format_rate(limit)),
+                          cashier_id=cashier_id, till=order.till, order_id=order.id,
+                          details={"order_discount_bp": discount_bp})
+    order.order_discount_bp = discount_bp
+    for line in _line_rows(order.id):
+        _store_line(line, discount_bp)
     _refresh_totals(order)
     return get_sale(order.id)
 

@@ -1,0 +1,23 @@
+"""The totals of a sale, from its lines, by the store's rounding rule: the one place the screen,
+the receipt, the invoice and the exports get their amounts from."""
+
+from __future__ import annotations
+
+from pos_tui import models
+from pos_tui.money import LINE, LineInput, Totals, compute_totals
+
+
+def rounding_mode() -> str:
+    store = models.Store.select(models.Store.rounding).first()
+    return store.rounding if store else LINE
+
+
+def line_input(line: models.OrderLine, order_discount_bp: int = 0) -> LineInput:
+    return LineInput(line.unit_price_minor, line.quantity, line.tax_rate_bp, line.price_includes_tax,
+                     line.discount_bp, order_discount_bp)
+
+
+def order_totals(order: models.Order) -> Totals:
+    L = models.OrderLine
+    lines = L.select().where(L.order == order.id).order_by(L.id)
+    return compute_totals((line_input(line, order.order_discount_bp) for line in lines), rounding_mode())
