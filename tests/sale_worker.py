@@ -221,7 +221,7 @@ def run_crash(args) -> int:
     journal("resume", uuid=sale.uuid, lines=len(sale.lines))
     shop = Shop.load()
     if args.crash_point == "in-checkout":
-        take_number = sales._next_number
+        take_number = sales.next_order_number
 
         def next_number_then_die(till: str) -> str:
             # Inside checkout's transaction: payments inserted, the number taken, not committed.
@@ -230,7 +230,7 @@ def run_crash(args) -> int:
                 die()
             return number
 
-        sales._next_number = next_number_then_die
+        sales.next_order_number = next_number_then_die
 
     def after_checkout() -> None:
         if args.crash_point == "after-checkout" and done_sales == args.crash_sale:

@@ -67,9 +67,19 @@ def digits(text: str) -> str:
     return "".join(ch for ch in text or "" if ch.isdigit())
 
 
+#: Words that say what kind of company, not who: "S.L.", "S.A. de C.V.", "GmbH"…
+LEGAL_FORMS = frozenset({"sl", "slu", "sa", "sau", "sas", "sc", "scp", "cb", "de", "cv", "srl", "spa", "ltda",
+                         "ltd", "llc", "inc", "corp", "gmbh", "ag", "bv", "nv", "plc", "sarl", "eirl"})
+
+
+def significant_words(name: str) -> list[str]:
+    """The folded words of a name that tell people apart: no initials, no legal forms."""
+    return [w for w in fold(name).split() if len(w) > 1 and w not in LEGAL_FORMS]
+
+
 def name_key(name: str) -> str:
     """First and last word of the folded name: what "same first and last name" compares."""
-    words = fold(name).split()
+    words = significant_words(name)
     if not words:
         return ""
     return words[0] if len(words) == 1 else f"{words[0]} {words[-1]}"

@@ -313,14 +313,14 @@ def find_duplicates(values: dict, exclude_id: int | None = None) -> list[Duplica
     key = customer_search.name_key(values.get("name", ""))
     if " " in key:
         add(C.select(C.id).where(C.name_key == key), _("same first and last name"))
-    words = set(customer_search.fold(values.get("name", "")).split())
+    words = set(customer_search.significant_words(values.get("name", "")))
     if values.get("postal_code") and words:
         for row in (C.select(C.id, C.name).where((C.postal_code == values["postal_code"])
                                                  & (C.archived == False))  # noqa: E712
                     .limit(5000)):
             if row.id == exclude_id or row.id in reasons:
                 continue
-            other = set(customer_search.fold(row.name).split())
+            other = set(customer_search.significant_words(row.name))
             if len(words & other) >= min(2, len(words), len(other)):
                 reasons.setdefault(row.id, []).append(_("similar name, same postal code"))
     if not reasons:

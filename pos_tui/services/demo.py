@@ -16,7 +16,8 @@ from pos_tui.money import to_minor
 from pos_tui.services import cashiers, customers
 from pos_tui.services.store import locale_for
 
-STORE = {"name": "Ultramarinos La Esquina", "country": "ES", "currency": "EUR"}
+STORE = {"name": "Ultramarinos La Esquina", "country": "ES", "currency": "EUR", "tax_id": "B85743219",
+         "address": "Calle Mayor 1, 28013 Madrid"}
 #: (name, PIN, role): shown on the first screen and in the README, so a new user can log in.
 DEMO_CASHIERS = (("Ana", "1234", "manager"), ("Luis", "2345", "cashier"))
 
@@ -40,7 +41,7 @@ def load_demo() -> DemoSummary:
     if models.Store.select().exists():
         raise StateError(_("This database already has a store; the demo goes into an empty one."))
     models.Store.create(name=STORE["name"], country=STORE["country"], currency=STORE["currency"],
-                        locale=locale_for(STORE["country"]))
+                        locale=locale_for(STORE["country"]), tax_id=STORE["tax_id"], address=STORE["address"])
     for name, pin, role in DEMO_CASHIERS:
         cashiers.add_cashier(name, pin, role)
     products = _rows("products.csv")

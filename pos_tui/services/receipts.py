@@ -12,7 +12,7 @@ from pos_tui.errors import NotFound
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
 from pos_tui.services import pricing
-from pos_tui.services.payments import method_label
+from pos_tui.services.payments import ROUNDING, method_label
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class Receipt:
     taxes: tuple[TaxBreakdown, ...]
     payments: tuple[ReceiptPayment, ...]
     discount_minor: int = 0
+    invoice_number: str | None = None
+    invoice_kind: str | None = None
+    refund_of: str | None = None
 
     @property
     def change_minor(self) -> int:
@@ -71,7 +74,14 @@ def get_receipt(order_id: int) -> Receipt:
         tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor, p.due_at)
               for p in order.payments.order_by(models.Payment.id)),
         order.discount_minor,
+        *_invoice_of(order),
+        order.refund_of.number if order.refund_of_id else None,
     )
+
+
+def _invoice_of(order: models.Order) -> tuple[str | None, str | None]:
+    invoice = models.Invoice.select().where(models.Invoice.order == order.id).order_by(models.Invoice.id).first()
+    return (invoice.number, invoice.kind) if invoice else (None, None)
 
 
 def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], width: int = 40) -> str:
@@ -87,6 +97,11 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
            pair(_("Date"), local_time(receipt.paid_at).strftime("%Y-%m-%d %H:%M")),
            pair(_("Till"), receipt.till),
            pair(_("Cashier"), receipt.cashier)]
+    if receipt.invoice_number:
+        labels = {"invoice": _("Invoice"), "simplified": _("Simplified invoice"), "credit_note": _("Credit note")}
+        out.append(pair(labels.get(receipt.invoice_kind, _("Invoice")), receipt.invoice_number))
+    if receipt.refund_of:
+        out.append(pair(_("Refund of"), receipt.refund_of))
     if receipt.customer:
         out.append(pair(_("Customer"), receipt.customer))
     out.append(rule)
@@ -109,7 +124,8 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
                         money(tax.tax_minor)))
     out.append(rule)
     for payment in receipt.payments:
-        out.append(pair(method_label(payment.method), money(payment.tendered_minor)))
+        shown = payment.amount_minor if payment.method == ROUNDING else payment.tendered_minor
+        out.append(pair(method_label(payment.method), money(shown)))
         if payment.due_at:
             out.append(pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d")))
     if receipt.change_minor:

@@ -20,7 +20,8 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, pricing
+from pos_tui.services import approvals, catalog, credit, customers, invoices, pricing
+from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
@@ -68,6 +69,7 @@ class SaleView:
     discount_bp: int
     discount_minor: int
     order_discount_bp: int
+    invoice_requested: bool
     net_minor: int
     tax_minor: int
     total_minor: int
@@ -162,8 +164,8 @@ def get_sale(order_id: int) -> SaleView:
                              credit.balance(c.id), c.credit_limit_minor) if c else None)
     return SaleView(
         order.id, str(order.uuid), order.number, order.state, order.till, customer, lines,
-        order.discount_bp, order.discount_minor, order.order_discount_bp, order.net_minor, order.tax_minor,
-        order.total_minor,
+        order.discount_bp, order.discount_minor, order.order_discount_bp, order.invoice_requested,
+        order.net_minor, order.tax_minor, order.total_minor,
         pricing.order_totals(order).taxes,
     )
 
@@ -277,22 +279,14 @@ def set_customer(order_id: int, customer_id: int | None) -> SaleView:
         discount_bp = customer.discount_bp
     order.customer = customer_id
     order.discount_bp = discount_bp
+    if customer_id is None:
+        order.invoice_requested = False
     for line in _line_rows(order.id):
         if not line.manual_discount:
             line.discount_bp = discount_bp
             _store_line(line)
     _refresh_totals(order)
     return get_sale(order.id)
-
-
-def _next_number(till: str) -> str:
-    """The till's next order number, taken inside the checkout transaction (no gaps)."""
-    S = models.Sequence
-    name = f"order:{till}"
-    S.insert(name=name, last_value=0).on_conflict_ignore().execute()
-    S.update(last_value=S.last_value + 1).where(S.name == name).execute()
-    value = S.select(S.last_value).where(S.name == name).scalar()
-    return f"{till}-{value:06d}"
 
 
 @transactional
@@ -315,6 +309,8 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     if not models.OrderLine.select().where(models.OrderLine.order == order.id).exists():
         raise StateError(_("The sale is empty: add a product first."))
     _refresh_totals(order)
+    if order.invoice_requested:
+        invoices.require_invoice_data(order.customer_id, require_store().country)
     plan = plan_payments(order.total_minor, tenders, cash_increment())
     if not plan.complete:
         raise ValidationError("amount", _("the payments do not cover the total"))
@@ -328,15 +324,29 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
          "created_at": paid_at, "due_at": due if line.method == ACCOUNT else None}
         for line in plan.lines
     ]).execute()
-    order.number = _next_number(order.till)
+    order.number = next_order_number(order.till)
     order.state = "paid"
     order.session = session
     order.cashier = order.cashier_id or session.cashier_id
     order.paid_at = paid_at
     order.save()
+    invoices.issue(order, invoices.INVOICE if order.invoice_requested else invoices.SIMPLIFIED)
     if order.customer_id is not None:
         customers.record_visit(order.customer_id, order.paid_at)
     return get_receipt(order.id)
+
+
+@transactional
+def set_invoice(order_id: int, wanted: bool) -> SaleView:
+    """Ask for a full invoice (or not). The customer's fiscal data must be complete for the
+    store's country: `FiscalDataMissing` names what is missing, and nothing changes."""
+    order = _draft(order_id)
+    if wanted:
+        invoices.require_invoice_data(order.customer_id, require_store().country)
+    order.invoice_requested = wanted
+    order.updated_at = now()
+    order.save()
+    return get_sale(order.id)
 
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from pos_tui import models
 from pos_tui.db import now, transactional
@@ -84,9 +84,12 @@ def check_till(till: str) -> str:
 
 
 def _paid_totals(session_id: int) -> tuple[int, int, dict[str, int]]:
+    """Sales made, net takings (sales less refunds), and what each payment method took in."""
     O, P = models.Order, models.Payment
     paid = (O.session == session_id) & (O.state == PAID)
-    count, total = O.select(fn.COUNT(O.id), fn.COALESCE(fn.SUM(O.total_minor), 0)).where(paid).scalar(as_tuple=True)
+    is_sale = Case(None, [(O.kind == "sale", 1)], 0)
+    count, total = (O.select(fn.COALESCE(fn.SUM(is_sale), 0), fn.COALESCE(fn.SUM(O.total_minor), 0))
+                    .where(paid).scalar(as_tuple=True))
     by_method = dict(P.select(P.method, fn.SUM(P.amount_minor)).join(O).where(paid).group_by(P.method).tuples())
     return int(count), int(total), {method: int(amount) for method, amount in by_method.items()}
 

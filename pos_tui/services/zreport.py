@@ -13,7 +13,7 @@ from pos_tui import models
 from pos_tui.db import local_time
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals
+from pos_tui.services import approvals, invoices
 from pos_tui.services.payments import method_label
 from pos_tui.services.sessions import CashMove, MethodCount, SessionInfo, cash_moves, get_session
 
@@ -38,6 +38,8 @@ class ZReport:
     by_tax_rate: tuple[TaxBreakdown, ...]
     refunds_count: int
     refunds_total_minor: int
+    account_payments_count: int
+    account_payments_minor: int
     voided: tuple[VoidedSale, ...]
     cash_moves: tuple[CashMove, ...]
     counts: tuple[MethodCount, ...]
@@ -54,10 +56,13 @@ def z_report(session_id: int) -> ZReport:
     sales = (O.select(fn.COUNT(O.id), fn.COALESCE(fn.SUM(O.total_minor), 0), fn.COALESCE(fn.SUM(O.net_minor), 0),
                       fn.COALESCE(fn.SUM(O.tax_minor), 0), fn.COALESCE(fn.SUM(O.discount_minor), 0),
                       fn.MIN(O.number), fn.MAX(O.number))
-             .where(paid & (O.total_minor >= 0)).scalar(as_tuple=True))
+             .where(paid & (O.kind == "sale")).scalar(as_tuple=True))
     count, total, net, tax, discounts, first, last = sales
     refunds_count, refunds_total = (O.select(fn.COUNT(O.id), fn.COALESCE(fn.SUM(O.total_minor), 0))
-                                    .where(paid & (O.total_minor < 0)).scalar(as_tuple=True))
+                                    .where(paid & (O.kind == "refund")).scalar(as_tuple=True))
+    P = models.Payment
+    received = (P.select(fn.COUNT(fn.DISTINCT(O.id)), fn.COALESCE(fn.SUM(P.amount_minor), 0)).join(O)
+                .where(paid & (O.kind == "account_payment") & (P.method != "account")).scalar(as_tuple=True))
     rates = (L.select(L.tax_rate_bp, fn.SUM(L.net_minor), fn.SUM(L.tax_minor)).join(O).where(paid)
              .group_by(L.tax_rate_bp).order_by(L.tax_rate_bp).tuples())
     voided = (O.select(O.number, O.total_minor, O.voided_at)
@@ -67,9 +72,10 @@ def z_report(session_id: int) -> ZReport:
         info, closer.name if closer else None, int(count), int(total), int(net), int(tax), int(discounts),
         tuple(sorted(info.totals_by_method.items())),
         tuple(TaxBreakdown(rate, int(n), int(t)) for rate, n, t in rates),
-        int(refunds_count), int(refunds_total),
+        int(refunds_count), int(refunds_total), int(received[0]), int(received[1]),
         tuple(VoidedSale(*row) for row in voided), tuple(cash_moves(session_id)), info.counts,
-        (), first, last, len(approvals.list_approvals(session_id=session_id)),
+        tuple(invoices.numbers_for_session(session_id)), first, last,
+        len(approvals.list_approvals(session_id=session_id)),
     )
 
 
@@ -96,6 +102,9 @@ def render_text(report: ZReport, store_name: str, money: Callable[[int], str], w
         out.append(pair(_("Numbers"), f"{report.first_number} … {report.last_number}"))
     out.append(pair(_("Discounts given"), money(report.discounts_minor)))
     out.append(pair(_("Refunds ({n})").format(n=report.refunds_count), money(report.refunds_total_minor)))
+    if report.account_payments_count:
+        out.append(pair(_("Paid on account ({n})").format(n=report.account_payments_count),
+                        money(report.account_payments_minor)))
     for sale in report.voided:
         out.append(pair(_("Voided {number}").format(number=sale.number), money(sale.total_minor)))
     out += [rule, _("By payment method")]
@@ -115,7 +124,9 @@ def render_text(report: ZReport, store_name: str, money: Callable[[int], str], w
             out.append(pair("  " + method_label(c.method), f"{money(c.expected_minor)} / {money(c.counted_minor)}"
                             f" / {money(c.difference_minor)}"))
     if report.invoice_numbers:
-        out.append(pair(_("Invoices"), ", ".join(report.invoice_numbers)))
+        out.append(rule)
+        out.append(pair(_("Invoice numbers"), f"{report.invoice_numbers[0]} … {report.invoice_numbers[-1]}"
+                        if len(report.invoice_numbers) > 3 else ", ".join(report.invoice_numbers)))
     if report.approvals:
         out.append(pair(_("Manager approvals"), str(report.approvals)))
     return "\n".join(out)

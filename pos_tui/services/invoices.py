@@ -1,0 +1,205 @@
+"""Invoices: a full invoice when the customer asks for one, a simplified invoice (the ticket)
+otherwise, a credit note for a refund of an invoiced sale.
+
+Numbers are gapless per series (`F2026-000001`, `T2026-…`, `R2026-…`), taken inside the checkout
+transaction, so tills committing at once can neither skip nor share a number. An invoice keeps a
+copy of the store's and the customer's fiscal data as they were when it was issued: editing or
+anonymising the customer later never changes it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos_tui import models
+from pos_tui.errors import NotFound, PosError, ValidationError
+from pos_tui.i18n import N_, _
+from pos_tui.services import fiscal, pricing, validation
+from pos_tui.services.numbering import next_value
+
+INVOICE, SIMPLIFIED, CREDIT_NOTE = "invoice", "simplified", "credit_note"
+SERIES_PREFIX = {INVOICE: "F", SIMPLIFIED: "T", CREDIT_NOTE: "R"}
+KIND_LABELS = {INVOICE: N_("Invoice"), SIMPLIFIED: N_("Simplified invoice"), CREDIT_NOTE: N_("Credit note")}
+
+#: Field -> what it is called, for the message that asks for it.
+FIELD_LABELS = {
+    "name": N_("name"), "tax_id": N_("tax ID"), "street": N_("street"), "city": N_("city"),
+    "postal_code": N_("postal code"), "fiscal.regime": N_("fiscal regime"),
+    "fiscal.tax_postal_code": N_("tax postal code"), "fiscal.cfdi_use": N_("CFDI use"),
+}
+ADDRESS = ("street", "city", "postal_code")
+REQUIRED = {
+    "ES": ("name", "tax_id", *ADDRESS),
+    "MX": ("tax_id", "name", "fiscal.regime", "fiscal.tax_postal_code", "fiscal.cfdi_use"),
+}
+ELSEWHERE = ("name", "tax_id", *ADDRESS)
+
+
+class FiscalDataMissing(PosError):
+    """The customer lacks what an invoice needs in this country; `fields` says what, in order."""
+
+    def __init__(self, customer_id: int, fields: list[str]):
+        self.customer_id = customer_id
+        self.fields = fields
+        super().__init__(_("An invoice needs the customer's {fields}.").format(
+            fields=", ".join(_(FIELD_LABELS.get(f, f)) for f in fields)))
+
+
+def missing_for_invoice(customer: models.Customer, store_country: str) -> list[str]:
+    """The fields an invoice in `store_country` needs that the customer lacks (form field names)."""
+    extra = json.loads(customer.fiscal_extra or "{}")
+    missing = []
+    for field in REQUIRED.get(store_country, ELSEWHERE):
+        if field.startswith("fiscal."):
+            value = extra.get(field.split(".", 1)[1], "")
+        else:
+            value = getattr(customer, field)
+        if not str(value or "").strip():
+            missing.append(field)
+    if "tax_id" not in missing and store_country in REQUIRED and customer.tax_id:
+        try:  # a tax ID the store's country would not take is not enough for its invoices
+            checked = validation.tax_id(customer.tax_id, customer.tax_country or store_country)
+            if not checked.known:
+                missing.append("tax_id")
+        except ValidationError:
+            missing.append("tax_id")
+    return missing
+
+
+def require_invoice_data(customer_id: int | None, store_country: str) -> None:
+    if customer_id is None:
+        raise ValidationError("customer", _("an invoice needs a customer on the sale (F2)"))
+    missing = missing_for_invoice(models.Customer.get_by_id(customer_id), store_country)
+    if missing:
+        raise FiscalDataMissing(customer_id, missing)
+
+
+def _next_number(kind: str, year: int) -> tuple[str, str]:
+    series = f"{SERIES_PREFIX[kind]}{year}"
+    return series, f"{series}-{next_value(f'invoice:{series}'):06d}"
+
+
+def _store_snapshot() -> dict:
+    store = models.Store.select().first()
+    return {"name": store.name, "tax_id": store.tax_id, "address": store.address, "country": store.country,
+            "currency": store.currency, "locale": store.locale}
+
+
+def _customer_snapshot(customer: models.Customer | None) -> dict:
+    if customer is None:
+        return {}
+    return {"id": customer.id, "name": customer.fiscal_name or customer.name, "tax_id": customer.tax_id,
+            "tax_country": customer.tax_country, "street": customer.street, "street2": customer.street2,
+            "city": customer.city, "state": customer.state, "postal_code": customer.postal_code,
+            "country": customer.country, "is_company": customer.is_company,
+            "fiscal_extra": json.loads(customer.fiscal_extra or "{}")}
+
+
+def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None) -> models.Invoice:
+    """Issue the invoice of a paid order (inside the caller's transaction)."""
+    totals = pricing.order_totals(order)
+    L, P = models.OrderLine, models.Payment
+    lines = [{"name": line.name, "sku": line.sku, "quantity": line.quantity, "unit_price_minor": line.unit_price_minor,
+              "tax_rate_bp": line.tax_rate_bp, "price_includes_tax": line.price_includes_tax,
+              "discount_minor": line.discount_minor, "net_minor": line.net_minor, "tax_minor": line.tax_minor,
+              "total_minor": line.total_minor}
+             for line in L.select().where(L.order == order.id).order_by(L.id)]
+    payments = [{"method": p.method, "amount_minor": p.amount_minor, "card_last4": p.card_last4}
+                for p in P.select().where(P.order == order.id).order_by(P.id)]
+    taxes = [{"rate_bp": t.rate_bp, "net_minor": t.net_minor, "tax_minor": t.tax_minor} for t in totals.taxes]
+    series, number = _next_number(kind, (order.paid_at or datetime.now()).year)
+    store = _store_snapshot()
+    return models.Invoice.create(
+        number=number, series=series, kind=kind, order=order, corrects=corrects, issued_at=order.paid_at,
+        store_snapshot=json.dumps(store, ensure_ascii=False),
+        customer_snapshot=json.dumps(_customer_snapshot(order.customer), ensure_ascii=False),
+        lines_snapshot=json.dumps({"lines": lines, "taxes": taxes, "discount_minor": totals.discount_minor},
+                                  ensure_ascii=False),
+        payments_snapshot=json.dumps(payments, ensure_ascii=False),
+        net_minor=totals.net_minor, tax_minor=totals.tax_minor, total_minor=totals.total_minor,
+        currency=store["currency"])
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    id: int
+    number: str
+    kind: str
+    issued_at: datetime
+    order_id: int
+    order_number: str | None
+    corrects: str | None
+    store: dict
+    customer: dict
+    lines: tuple[dict, ...]
+    taxes: tuple[dict, ...]
+    discount_minor: int
+    payments: tuple[dict, ...]
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    currency: str
+
+    @property
+    def title(self) -> str:
+        return _(KIND_LABELS[self.kind])
+
+
+def _view(row: models.Invoice) -> InvoiceView:
+    detail = json.loads(row.lines_snapshot)
+    return InvoiceView(
+        row.id, row.number, row.kind, row.issued_at, row.order_id, row.order.number,
+        row.corrects.number if row.corrects_id else None, json.loads(row.store_snapshot),
+        json.loads(row.customer_snapshot), tuple(detail["lines"]), tuple(detail["taxes"]),
+        detail.get("discount_minor", 0), tuple(json.loads(row.payments_snapshot)), row.net_minor, row.tax_minor,
+        row.total_minor, row.currency)
+
+
+def get_invoice(number: str) -> InvoiceView:
+    row = models.Invoice.get_or_none(models.Invoice.number == (number or "").strip().upper())
+    if row is None:
+        raise NotFound(_("No invoice numbered {number}.").format(number=number))
+    return _view(row)
+
+
+def for_order(order_id: int) -> list[InvoiceView]:
+    I = models.Invoice  # noqa: N806
+    return [_view(row) for row in I.select().where(I.order == order_id).order_by(I.id)]
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    number: str
+    kind: str
+    issued_at: datetime
+    customer: str
+    total_minor: int
+
+
+def list_invoices(kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                  limit: int = 100) -> list[InvoiceSummary]:
+    I = models.Invoice  # noqa: N806
+    query = I.select(I.number, I.kind, I.issued_at, I.customer_snapshot, I.total_minor).order_by(I.id.desc())
+    if kind:
+        query = query.where(I.kind == kind)
+    if since:
+        query = query.where(I.issued_at >= since)
+    if until:
+        query = query.where(I.issued_at < until)
+    return [InvoiceSummary(n, k, at, json.loads(c).get("name", ""), t)
+            for n, k, at, c, t in query.limit(limit).tuples()]
+
+
+def numbers_for_session(session_id: int) -> list[str]:
+    I, O = models.Invoice, models.Order  # noqa: N806
+    return [n for (n,) in I.select(I.number).join(O).where(O.session == session_id).order_by(I.id).tuples()]
+
+
+def extra_labels(country: str) -> dict[str, str]:
+    """key -> label of a country's extra invoice fields, for printing them."""
+    return {field.key: _(field.label) for field in fiscal.extra_fields(country)}

@@ -1,0 +1,20 @@
+"""Gapless numbers (order numbers per till, invoice numbers per series), taken inside the
+transaction that uses them: the write lock (or a row lock elsewhere) makes tills wait their turn,
+so no number is skipped or given twice."""
+
+from __future__ import annotations
+
+from pos_tui import models
+
+
+def next_value(name: str) -> int:
+    """The next value of the counter `name` (inside the caller's write transaction)."""
+    S = models.Sequence
+    S.insert(name=name, last_value=0).on_conflict_ignore().execute()
+    S.update(last_value=S.last_value + 1).where(S.name == name).execute()
+    return S.select(S.last_value).where(S.name == name).scalar()
+
+
+def next_order_number(till: str) -> str:
+    """The till's next order number: T1-000001, T1-000002, …"""
+    return f"{till}-{next_value(f'order:{till}'):06d}"
