@@ -160,7 +160,8 @@ def test_the_invoice_keeps_the_data_it_was_issued_with(open_till, luis, company)
     sale = cart(luis, "P021", customer_id=company.id)
     sales.set_invoice(sale.id, True)
     receipt = sales.checkout(sale.uuid, [Tender("card", 450)])
-    customers.update_customer(company.id, {"name": "Otro Nombre S.A.", "street": "Calle Nueva 9"}, allow_duplicates=True)
+    customers.update_customer(company.id, {"name": "Otro Nombre S.A.", "street": "Calle Nueva 9"},
+                              allow_duplicates=True)
     models.Store.update(name="Renamed shop").execute()
     invoice = invoices.get_invoice(receipt.invoice_number)
     assert invoice.customer["name"] == "Ferretería Norte S.L." and invoice.customer["street"] == "Calle Sol 4"
