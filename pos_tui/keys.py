@@ -71,9 +71,9 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("sale.customer", "f2", "customer", N_("Customer")),
         Key("sale.products", "f3", "products", N_("Find")),
         Key("sale.details", "f4", "customer_details", N_("Info")),
-        Key("sale.session", "f5", "session", N_("Session"), show=False),
+        Key("sale.session", "f5", "session", N_("Session")),
         Key("sale.quantity", "f6", "quantity", N_("Qty")),
-        Key("sale.discount", "f7", "discount", N_("Discount on the line"), show=False),
+        Key("sale.invoice", "f7", "invoice", N_("Invoice")),
         Key("sale.remove", "f8", "remove_line", N_("Remove")),
         Key("sale.more", "f9", "more", N_("More")),
         Key("sale.pay", "f10", "pay", N_("Pay")),
@@ -106,6 +106,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("detail.back", "escape", "back", N_("Back")),
     ),
     "order_lines": (
+        Key("order_lines.refund", "f9", "refund", N_("Refund")),
         Key("order_lines.close", "escape", "close", N_("Close")),
         Key("order_lines.close_enter", "enter", "close", N_("Close"), show=False),
     ),
@@ -133,13 +134,33 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("manager_pin.cancel", "escape", "cancel", N_("Cancel")),
     ),
     "more": (
-        Key("more.discount", "d", "choose('discount')", N_("Discount")),
+        Key("more.discount", "d", "choose('discount')", N_("Line discount")),
+        Key("more.order_discount", "o", "choose('order_discount')", N_("Sale discount")),
         Key("more.price", "p", "choose('price')", N_("Price")),
+        Key("more.refund", "f", "choose('refund')", N_("Refund")),
+        Key("more.account", "a", "choose('account')", N_("Pay on account")),
         Key("more.park", "k", "choose('park')", N_("Park")),
         Key("more.recall", "r", "choose('recall')", N_("Recall")),
         Key("more.void", "v", "choose('void')", N_("Void")),
         Key("more.session", "s", "choose('session')", N_("Session")),
         Key("more.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "refund": (
+        Key("refund.more", "right", "change(1)", N_("One more back"), key_display="→", priority=True),
+        Key("refund.less", "left", "change(-1)", N_("One less"), key_display="←", priority=True),
+        Key("refund.more_plus", "plus", "change(1)", N_("One more back"), show=False),
+        Key("refund.less_minus", "minus", "change(-1)", N_("One less"), show=False),
+        Key("refund.all", "a", "all", N_("All back")),
+        Key("refund.method", "f2", "method", N_("Cash/original")),
+        Key("refund.confirm", "f10", "confirm", N_("Refund")),
+        Key("refund.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "pay_on_account": (
+        Key("pay_on_account.ok", "enter", "confirm", N_("Take it"), priority=True),
+        Key("pay_on_account.cash", "f2", "method('cash')", N_("Cash")),
+        Key("pay_on_account.card", "f3", "method('card')", N_("Card")),
+        Key("pay_on_account.transfer", "f4", "method('transfer')", N_("Transfer")),
+        Key("pay_on_account.cancel", "escape", "cancel", N_("Cancel")),
     ),
     "parked": (
         Key("parked.recall", "enter", "recall", N_("Recall"), priority=True),
@@ -194,7 +215,8 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
 }
 
 
-_NAMES = {"escape": "Esc", "enter": "Enter", "up": "↑", "down": "↓", "delete": "Del"}
+_NAMES = {"escape": "Esc", "enter": "Enter", "up": "↑", "down": "↓", "left": "←", "right": "→", "delete": "Del",
+          "plus": "+", "minus": "-"}
 
 
 def display(key: str, footer: bool = False) -> str:

@@ -53,7 +53,7 @@ async def test_a_small_discount_needs_no_one(open_till):
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, "Luis", "2345")
         await scan(pilot, "P021")
-        await pilot.press("f7")
+        await pilot.press("f9", "d")
         await type_text(pilot, "10")
         await pilot.press("enter")
         await pilot.pause()

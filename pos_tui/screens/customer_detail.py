@@ -206,5 +206,15 @@ class OrderLinesDialog(PosModal):
             yield Static(_("TOTAL {amount}").format(amount=money(self.order.total_minor)), classes="big")
         yield KeyBar()
 
+    def action_refund(self) -> None:
+        from pos_tui.screens.receipt import ReceiptScreen
+        from pos_tui.screens.refund import RefundScreen
+
+        def refunded(receipt) -> None:
+            if receipt is not None:
+                self.app.push_screen(ReceiptScreen(receipt))
+
+        self.app.push_screen(RefundScreen(self.order.id), refunded)
+
     def action_close(self) -> None:
         self.dismiss(None)

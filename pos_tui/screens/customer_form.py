@@ -71,11 +71,12 @@ class CustomerFormScreen(PosScreen):
     BINDINGS = keys.bindings("customer_form")
 
     def __init__(self, customer: CustomerInfo | None = None, initial: dict | None = None,
-                 focus_field: str | None = None) -> None:
+                 focus_field: str | None = None, note: str = "") -> None:
         super().__init__()
         self.customer = customer
         self.initial = initial or {}
         self.focus_field = focus_field
+        self.note = note  # why the form opened, e.g. what an invoice still needs
 
     def compose(self) -> ComposeResult:
         title = (_("Edit customer: {name}").format(name=self.customer.name) if self.customer
@@ -99,6 +100,9 @@ class CustomerFormScreen(PosScreen):
         self.show_fiscal_fields()
         target = self.focus_field or "name"
         form.widget(target).focus()
+        form.scroll_to_widget(form.widget(target))
+        if self.note:
+            self.query_one(Message).say(self.note, error=True)
 
     def tax_country(self) -> str:
         values = self.query_one(Form).values()

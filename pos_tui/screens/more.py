@@ -12,8 +12,11 @@ from pos_tui.screens.base import PosModal
 from pos_tui.widgets.keybar import KeyBar
 
 ENTRIES = (
-    ("D", N_("Discount on the selected line (F7)")),
+    ("D", N_("Discount on the selected line")),
+    ("O", N_("Discount on the whole sale")),
     ("P", N_("Change the selected line's price (a manager approves)")),
+    ("F", N_("Refund a past sale (or scan its receipt number)")),
+    ("A", N_("The customer pays what they owe on account")),
     ("K", N_("Park this sale (set it aside)")),
     ("R", N_("Recall a parked sale")),
     ("V", N_("Void this sale (throw the cart away)")),

@@ -12,7 +12,7 @@ from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.money import format_plain, format_rate, parse_minor
 from pos_tui.screens.base import Message, PosScreen, after_typing, right
-from pos_tui.services import sales, sessions
+from pos_tui.services import customers, invoices, refunds, sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
 from pos_tui.services.validation import percent
@@ -92,6 +92,8 @@ class SaleScreen(PosScreen):
                                                             limit=self.pos.money(customer.credit_limit_minor)))
         if customer.special_terms:
             parts.append(_("Terms: {terms}").format(terms=" ".join(customer.special_terms.split())))
+        if sale.invoice_requested:
+            parts.insert(1, _("INVOICE"))
         return " · ".join(parts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -135,8 +137,11 @@ class SaleScreen(PosScreen):
             self.say(exc.message, error=True)
             field.select_all()
             return
-        self.show(result.sale, result.line_id)
         field.value = ""
+        if result.refund_order_id is not None:
+            self.action_refund(result.refund_order_id)
+            return
+        self.show(result.sale, result.line_id)
         if result.customer_set:
             self.customer_was_set()
         else:
@@ -192,8 +197,10 @@ class SaleScreen(PosScreen):
         from pos_tui.screens.more import MoreMenu
 
         def chosen(choice: str | None) -> None:
-            actions = {"discount": self.action_discount, "price": self.action_price, "park": self.action_park,
-                       "recall": self.action_recall, "void": self.action_void, "session": self.action_session}
+            actions = {"discount": self.action_discount, "order_discount": self.action_order_discount,
+                       "price": self.action_price, "refund": self.action_refund, "account": self.action_account,
+                       "park": self.action_park, "recall": self.action_recall, "void": self.action_void,
+                       "session": self.action_session}
             if choice in actions:
                 actions[choice]()
 
@@ -225,6 +232,85 @@ class SaleScreen(PosScreen):
 
         self.app.push_screen(AskDialog(line.name, _("Discount %"),
                                        lambda text: percent(text or "0", _("discount"))), chosen)
+
+    def action_order_discount(self) -> None:
+        from pos_tui.screens.dialogs import AskDialog
+
+        if not self.sale.lines:
+            self.say(_("The sale is empty."), error=True)
+            return
+
+        def chosen(discount_bp: int | None) -> None:
+            if discount_bp is not None:
+                self.with_approval(
+                    lambda pin: sales.set_order_discount(self.sale.id, discount_bp, self._cashier_id(), pin),
+                    lambda sale: (self.show(sale), self.say(_("Discount on the whole sale: {rate}").format(
+                        rate=format_rate(discount_bp)))),
+                    self._fail)
+
+        self.app.push_screen(AskDialog(_("Discount on the whole sale"), _("Discount %"),
+                                       lambda text: percent(text or "0", _("discount")),
+                                       str(self.sale.order_discount_bp // 100) if self.sale.order_discount_bp else ""),
+                             chosen)
+
+    def action_invoice(self) -> None:
+        """Toggle the full invoice. Missing fiscal data opens the customer's form at the first
+        missing field; once saved, the invoice is asked for again and the sale goes on."""
+        from pos_tui.screens.customer_form import CustomerFormScreen
+
+        try:
+            sale = sales.set_invoice(self.sale.id, not self.sale.invoice_requested)
+        except invoices.FiscalDataMissing as missing:
+            self.say(missing.message, error=True)
+
+            def saved(result) -> None:
+                if result is not None:
+                    self.show(sales.get_sale(self.sale.id))
+                    self.action_invoice()
+
+            customer = customers.get_customer(missing.customer_id)
+            self.app.push_screen(CustomerFormScreen(customer, focus_field=missing.fields[0], note=missing.message),
+                                 saved)
+            return
+        except PosError as exc:
+            self._fail(exc)
+            return
+        self.show(sale)
+        self.say(_("The customer gets an invoice.") if sale.invoice_requested else _("No invoice: a ticket."))
+
+    def action_refund(self, order_id: int | None = None) -> None:
+        from pos_tui.screens.dialogs import AskDialog
+        from pos_tui.screens.refund import RefundScreen
+
+        def open_refund(sale_id: int | None) -> None:
+            if sale_id is None:
+                return
+
+            def done(receipt) -> None:
+                if receipt is not None:
+                    self.paid(receipt)
+
+            self.app.push_screen(RefundScreen(sale_id), done)
+
+        if order_id is not None:
+            open_refund(order_id)
+            return
+        self.app.push_screen(AskDialog(_("Refund"), _("Receipt or invoice number of the sale"), refunds.find_sale),
+                             open_refund)
+
+    def action_account(self) -> None:
+        from pos_tui.screens.account import PayOnAccountDialog
+
+        customer = self.sale.customer
+        if customer is None:
+            self.say(_("Set the customer first (F2)."), error=True)
+            return
+
+        def done(receipt) -> None:
+            if receipt is not None:
+                self.paid(receipt)
+
+        self.app.push_screen(PayOnAccountDialog(customer.id, customer.name), done)
 
     def action_price(self) -> None:
         from pos_tui.screens.dialogs import AskDialog
@@ -345,7 +431,8 @@ class SaleScreen(PosScreen):
 
         def next_sale(_result: object) -> None:
             self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
-            self.say(_("Sale {number} paid.").format(number=receipt.number))
+            self.say(_("Refund {number} done.").format(number=receipt.number) if receipt.total_minor < 0 else
+                     _("Sale {number} paid.").format(number=receipt.number))
             self.query_one("#code", Input).focus()
 
         self.app.push_screen(ReceiptScreen(receipt), next_sale)

@@ -20,7 +20,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, invoices, pricing
+from pos_tui.services import approvals, catalog, credit, customers, invoices, pricing, refunds
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -213,6 +213,7 @@ class Scan:
     sale: SaleView
     line_id: int | None = None
     customer_set: bool = False
+    refund_order_id: int | None = None  # a receipt's number was scanned: refund that sale
 
 
 def scan(order_id: int, text: str) -> Scan:
@@ -229,6 +230,10 @@ def scan(order_id: int, text: str) -> Scan:
         holder = customers.find_by_card(code)
         if holder is not None:
             return Scan(set_customer(order_id, holder.id), customer_set=True)
+        try:
+            return Scan(get_sale(order_id), refund_order_id=refunds.find_sale(code))
+        except NotFound:
+            pass
     raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=code))
 
 
