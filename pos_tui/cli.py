@@ -15,6 +15,7 @@ from rich.table import Table
 from pos_tui import cli_common, db
 from pos_tui.cli_common import Settings, console, fail
 from pos_tui.cli_customers import customers_app
+from pos_tui.cli_invoices import invoice_app, store_app
 from pos_tui.cli_tills import cashier_app, session_app
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -31,6 +32,8 @@ app.add_typer(session_app, name="session")
 app.add_typer(cashier_app, name="cashier")
 app.add_typer(db_app, name="db")
 app.add_typer(customers_app, name="customers")
+app.add_typer(invoice_app, name="invoice")
+app.add_typer(store_app, name="store")
 
 # Shared with the other command modules (pos_tui.cli_customers looks them up here).
 _settings, _open, _run, _store = cli_common.settings, cli_common.open_db, cli_common.run, cli_common.require_store

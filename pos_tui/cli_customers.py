@@ -8,12 +8,17 @@ beside the store's `currency` and `currency_exponent`, text as UTF-8.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated
 
 import typer
+from babel.numbers import format_decimal
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -22,8 +27,8 @@ from pos_tui import cli_common, db
 from pos_tui.cli_common import Format
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
-from pos_tui.money import format_rate
-from pos_tui.services import audit, customer_stats, customers, fiscal
+from pos_tui.money import format_plain, format_rate, from_minor
+from pos_tui.services import audit, credit, customer_stats, customers, fiscal
 from pos_tui.services.customers import CustomerInfo, CustomerSummary, DuplicatesFound
 from pos_tui.services.store import StoreInfo
 
@@ -590,3 +595,80 @@ def archive_cmd(
     message = (_("Customer {id} ({name}) restored: found by searches again.") if restore else
                _("Customer {id} ({name}) archived: hidden from searches, sales kept."))
     console.print(message.format(id=before.id, name=name), highlight=False)
+
+
+class BalancesFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@customers_app.command("balances")
+def balances_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[BalancesFormat, typer.Option(
+        "--format", help="table for people, json for scripts, csv for a spreadsheet.")] = BalancesFormat.table,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", show_default=False,
+        help="Count the days overdue up to this day (YYYY-MM-DD; default: today).")] = None,
+) -> None:
+    """What customers owe on account, by how late it is: current, 1–30, 31–60, 61–90 and over 90
+    days past due, the total and the credit limit; a totals row at the end. Money received pays
+    the oldest debts first."""
+    shop = _begin(ctx)
+    if as_of is None:
+        day = db.now().date()
+    else:
+        try:
+            day = date.fromisoformat(as_of.strip())
+        except ValueError:
+            _invalid(ValidationError("--as-of", _("“{text}” is not a date: use YYYY-MM-DD, e.g. 2026-03-31")
+                                     .format(text=as_of)))
+    rows = credit.aging(day)
+    totals = {bucket: sum(row.buckets[bucket] for row in rows) for bucket in credit.BUCKETS}
+    grand_total = sum(row.total_minor for row in rows)
+    if fmt is BalancesFormat.json:
+        cli_common.echo_json({
+            **_money_header(shop), "as_of": day.isoformat(), "buckets": list(credit.BUCKETS),
+            "customers": [{"customer_id": row.customer_id, "name": row.name, "buckets_minor": dict(row.buckets),
+                           "total_minor": row.total_minor, "credit_limit_minor": row.credit_limit_minor}
+                          for row in rows],
+            "totals": {"buckets_minor": totals, "total_minor": grand_total}})
+        return
+    if fmt is BalancesFormat.csv:
+        def plain(minor: int) -> str:  # 12.50: a decimal point whatever the locale, for spreadsheets
+            return format_plain(minor, shop.exponent, "en")
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["customer_id", "name", *credit.BUCKETS, "total", "credit_limit", "currency"])
+        for row in rows:
+            writer.writerow([row.customer_id, row.name, *(plain(row.buckets[b]) for b in credit.BUCKETS),
+                             plain(row.total_minor), plain(row.credit_limit_minor), shop.currency])
+        writer.writerow(["", _("Total"), *(plain(totals[b]) for b in credit.BUCKETS), plain(grand_total), "",
+                         shop.currency])
+        typer.echo(out.getvalue(), nl=False)
+        return
+    console = cli_common.console
+    if not rows:
+        console.print(_("No customer owes anything on account."))
+        return
+
+    def amount(minor: int) -> str:  # the currency is in the title: nine columns fit a terminal
+        return format_decimal(from_minor(minor, shop.exponent), format="#,##0." + "0" * shop.exponent
+                              if shop.exponent else "#,##0", locale=shop.locale)
+
+    labels = {"current": _("Current"), "1-30": _("1–30"), "31-60": _("31–60"), "61-90": _("61–90"), "90+": _("90+")}
+    table = Table(title=_("Owed on account ({currency}), by days overdue, as of {day}").format(
+        currency=shop.currency, day=day.isoformat()), title_justify="left", show_footer=True, box=box.SIMPLE_HEAD)
+    table.add_column(_("ID"), justify="right")
+    table.add_column(_("Customer"), footer=_("Total"))
+    for bucket in credit.BUCKETS:
+        table.add_column(labels[bucket], justify="right", no_wrap=True, footer=amount(totals[bucket]))
+    table.add_column(_("Total"), justify="right", no_wrap=True, footer=amount(grand_total), style="bold")
+    table.add_column(_("Limit"), justify="right", no_wrap=True)
+    for row in rows:
+        over = row.total_minor > row.credit_limit_minor
+        table.add_row(str(row.customer_id), Text(row.name), *(amount(row.buckets[b]) for b in credit.BUCKETS),
+                      Text(amount(row.total_minor), style="red" if over else ""), amount(row.credit_limit_minor))
+    console.print(table)

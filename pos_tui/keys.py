@@ -155,6 +155,11 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("refund.confirm", "f10", "confirm", N_("Refund")),
         Key("refund.cancel", "escape", "cancel", N_("Back")),
     ),
+    "card_ref": (
+        Key("card_ref.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("card_ref.save", "ctrl+s", "save", N_("OK")),
+        Key("card_ref.cancel", "escape", "cancel", N_("Cancel")),
+    ),
     "pay_on_account": (
         Key("pay_on_account.ok", "enter", "confirm", N_("Take it"), priority=True),
         Key("pay_on_account.cash", "f2", "method('cash')", N_("Cash")),
@@ -195,6 +200,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("payment.card", "f3", "method('card')", N_("Card")),
         Key("payment.transfer", "f4", "method('transfer')", N_("Transfer")),
         Key("payment.account", "f5", "method('account')", N_("Account")),
+        Key("payment.card_ref", "f6", "card_ref", N_("Card ref")),
         Key("payment.add", "enter", "add_payment", N_("Add"), priority=True),
         Key("payment.remove", "f8", "remove_payment", N_("Undo")),
         Key("payment.validate", "f10", "validate", N_("Pay")),

@@ -94,3 +94,34 @@ async def test_pay_on_account_from_the_sale(open_till, ana):
         await pilot.press("enter")
         await pilot.pause()
         assert "owes 4,00 € of 50,00 €" in screen_text(pilot)
+
+
+async def test_card_reference_and_cash_rounding_at_the_till(open_till):
+    models.Store.update(cash_rounding_minor=5).execute()
+    models.Product.update(price_minor=997).where(models.Product.sku == "P021").execute()
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await scan(pilot, "P021")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert "due 9,97 € (in cash 9,95 €)" in screen_text(pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        await type_text(pilot, "4111 1111 1111 1111")  # a whole card number is refused
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "last 4 digits" in screen_text(pilot)
+        await pilot.press(*["backspace"] * 19)
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        await type_text(pilot, "A1B2C3")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "card ****1111" in screen_text(pilot)
+        await pilot.press("f10")  # the exact amount, by card
+        await pilot.pause()
+        assert "Card ****1111" in screen_text(pilot)
+    payment = models.Payment.get()
+    assert (payment.method, payment.amount_minor, payment.card_last4, payment.auth_code) == ("card", 997, "1111",
+                                                                                               "A1B2C3")

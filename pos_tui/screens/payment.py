@@ -8,13 +8,23 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
 from pos_tui import keys
-from pos_tui.errors import PosError
-from pos_tui.i18n import _
-from pos_tui.money import format_plain, parse_minor
-from pos_tui.screens.base import Message, PosScreen, after_typing
+from pos_tui.errors import PosError, ValidationError
+from pos_tui.i18n import N_, _
+from pos_tui.money import cash_due, format_plain, parse_minor
+from pos_tui.screens.base import Message, PosModal, PosScreen, after_typing
 from pos_tui.services import sales
-from pos_tui.services.payments import ACCOUNT, CASH, METHODS, Tender, method_label, plan_payments
+from pos_tui.services.payments import (
+    ACCOUNT,
+    CARD,
+    CASH,
+    METHODS,
+    Tender,
+    card_reference,
+    method_label,
+    plan_payments,
+)
 from pos_tui.services.sales import SaleView
+from pos_tui.widgets.form import Field, Form
 from pos_tui.widgets.keybar import KeyBar
 
 
@@ -26,9 +36,11 @@ class PaymentScreen(PosScreen):
         super().__init__()
         self.sale = sale
         self.tenders: list[Tender] = []
+        self.card_ref: tuple[str, str] = ("", "")  # last 4 digits and authorisation code, for the next card
+        self.offered = ""  # the amount the screen put in the field (not typed by the cashier)
         preferred = sale.customer.preferred_payment if sale.customer else ""
         self.method = preferred if preferred in METHODS else CASH
-        self.plan = plan_payments(sale.total_minor, [])
+        self.plan = plan_payments(sale.total_minor, [], sales.cash_increment())
 
     def compose(self) -> ComposeResult:
         yield Static(_("Payment"), classes="title")
@@ -63,39 +75,58 @@ class PaymentScreen(PosScreen):
         for line in plan.lines:
             table.add_row(method_label(line.method), money(line.tendered_minor),
                           money(line.amount_minor), money(line.change_minor))
+        due = plan.remaining_minor
+        cash = cash_due(due, sales.cash_increment())
         self.query_one("#due", Static).update(
             _("Total {total} · paid {paid} · due {due}").format(
-                total=money(plan.total_minor), paid=money(plan.paid_minor),
-                due=money(plan.remaining_minor)))
+                total=money(plan.total_minor), paid=money(plan.paid_minor), due=money(due))
+            + (" " + _("(in cash {cash})").format(cash=money(cash)) if cash != due else ""))
         self.query_one("#change", Static).update(
             _("Change due: {amount}").format(amount=money(plan.change_minor)) if plan.change_minor else "")
-        field = self.query_one("#amount", Input)
-        field.value = (format_plain(plan.remaining_minor, self.exponent, self.pos.store.locale)
-                       if plan.remaining_minor else "")
-        field.select_all()
+        self.offer()
         self.show_method()
 
+    def offer(self) -> None:
+        """Put what is due in the amount field, selected: typing replaces it, F10 takes it."""
+        due = self.plan.remaining_minor
+        if self.method == CASH:
+            due = cash_due(due, sales.cash_increment())
+        field = self.query_one("#amount", Input)
+        field.value = format_plain(due, self.exponent, self.pos.store.locale) if self.plan.remaining_minor else ""
+        field.select_all()
+        self.offered = field.value
+
     def show_method(self) -> None:
-        label = (_("Amount in {method} (Enter adds it, F10 pays)").format(
-            method=method_label(self.method).lower()) if not self.plan.complete else
-            _("Fully paid: F10 completes the sale."))
+        method = method_label(self.method).lower()
+        if self.method == CARD and self.card_ref[0]:
+            method += f" ****{self.card_ref[0]}"
+        label = (_("Amount in {method} (Enter adds it, F10 pays)").format(method=method)
+                 if not self.plan.complete else _("Fully paid: F10 completes the sale."))
         self.query_one("#method-label", Label).update(label)
 
     @after_typing
     def action_method(self, method: str) -> None:
+        field = self.query_one("#amount", Input)
+        typed = field.value
         self.method = method
         self.show_method()
-        self.query_one("#amount", Input).select_all()
+        if not typed or typed == self.offered:
+            self.offer()
+        field.select_all()
 
     def add(self, text: str) -> bool:
         try:
             minor = parse_minor(text, _("amount"), self.exponent, allow_zero=False)
-            plan = plan_payments(self.sale.total_minor, [*self.tenders, Tender(self.method, minor)])
+            last4, auth = self.card_ref if self.method == CARD else ("", "")
+            tender = Tender(self.method, minor, last4, auth)
+            plan = plan_payments(self.sale.total_minor, [*self.tenders, tender], sales.cash_increment())
         except PosError as exc:
             self.query_one(Message).fail(exc)
             self.query_one("#amount", Input).select_all()
             return False
-        self.tenders.append(Tender(self.method, minor))
+        self.tenders.append(tender)
+        if self.method == CARD:
+            self.card_ref = ("", "")
         self.plan = plan
         self.query_one(Message).say("")
         self.refresh_plan()
@@ -105,10 +136,18 @@ class PaymentScreen(PosScreen):
     def action_add_payment(self) -> None:
         self.add(self.query_one("#amount", Input).value)
 
+    def action_card_ref(self) -> None:
+        def typed(ref: tuple[str, str] | None) -> None:
+            if ref is not None:
+                self.card_ref = ref
+                self.action_method(CARD)
+
+        self.app.push_screen(CardReferenceDialog(), typed)
+
     def action_remove_payment(self) -> None:
         if self.tenders:
             self.tenders.pop()
-            self.plan = plan_payments(self.sale.total_minor, self.tenders)
+            self.plan = plan_payments(self.sale.total_minor, self.tenders, sales.cash_increment())
             self.refresh_plan()
 
     @after_typing
@@ -129,6 +168,35 @@ class PaymentScreen(PosScreen):
         if action == "method" and parameters and parameters[0] == ACCOUNT:
             return self.sale.customer is not None  # only a customer has an account
         return True
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CardReferenceDialog(PosModal):
+    """From the card terminal's slip: the card's last four digits and the authorisation code."""
+
+    SCOPE = "card_ref"
+    BINDINGS = keys.bindings("card_ref")
+    FINISH = "save"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Card payment reference"), classes="title")
+            yield Form([Field("card_last4", N_("Last 4 digits")), Field("auth_code", N_("Authorisation code"))])
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(Form).input("card_last4").focus()
+
+    @after_typing
+    def action_save(self) -> None:
+        form = self.query_one(Form)
+        values = form.values()
+        try:
+            self.dismiss(card_reference(str(values["card_last4"]), str(values["auth_code"])))
+        except ValidationError as exc:
+            form.show_errors(exc)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -56,9 +56,9 @@ def search_products(query: str, limit: int = 50) -> list[ProductInfo]:
 def add_product(sku: str, name: str, price: str, tax_rate_bp: int, barcode: str | None = None,
                 price_includes_tax: bool = True, exp: int = 2) -> ProductInfo:
     check = validation.Checker()
-    sku = check(validation.text, sku, "sku", max_length=40, required=True)
+    sku = check(validation.text, sku, "sku", max_length=40, required=True, code=True)
     name = check(validation.text, name, "name", max_length=120, required=True)
-    barcode = check(validation.text, barcode, "barcode", max_length=32) or None
+    barcode = check(validation.text, barcode, "barcode", max_length=32, code=True) or None
     price_minor = check(parse_minor, price, "price", exp)
     check.done()
     row = models.Product.create(sku=sku.upper(), barcode=barcode, name=name, price_minor=price_minor,

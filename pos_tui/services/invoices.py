@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pos_tui import models
+from pos_tui.db import local_time, now
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.services import fiscal, pricing, validation
@@ -82,7 +83,7 @@ def _next_number(kind: str, year: int) -> tuple[str, str]:
 
 
 def _store_snapshot() -> dict:
-    store = models.Store.select().first()
+    store = models.Store.select().order_by(models.Store.id).first()
     return {"name": store.name, "tax_id": store.tax_id, "address": store.address, "country": store.country,
             "currency": store.currency, "locale": store.locale}
 
@@ -109,7 +110,7 @@ def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None
     payments = [{"method": p.method, "amount_minor": p.amount_minor, "card_last4": p.card_last4}
                 for p in P.select().where(P.order == order.id).order_by(P.id)]
     taxes = [{"rate_bp": t.rate_bp, "net_minor": t.net_minor, "tax_minor": t.tax_minor} for t in totals.taxes]
-    series, number = _next_number(kind, (order.paid_at or datetime.now()).year)
+    series, number = _next_number(kind, local_time(order.paid_at or now()).year)  # the store's year
     store = _store_snapshot()
     return models.Invoice.create(
         number=number, series=series, kind=kind, order=order, corrects=corrects, issued_at=order.paid_at,

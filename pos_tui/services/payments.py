@@ -26,10 +26,27 @@ def method_label(method: str) -> str:
 
 @dataclass(frozen=True)
 class Tender:
-    """Money handed over: for cash, what the customer gave; otherwise the amount charged."""
+    """Money handed over: for cash, what the customer gave; otherwise the amount charged. A card
+    payment may carry the card's last four digits and the terminal's authorisation code, never
+    more of the card."""
 
     method: str
     amount_minor: int
+    card_last4: str = ""
+    auth_code: str = ""
+
+
+def card_reference(last4: str, auth_code: str) -> tuple[str, str]:
+    """Check what a cashier typed from the card terminal's slip."""
+    last4, auth_code = (last4 or "").strip(), (auth_code or "").strip().upper()
+    errors = {}
+    if last4 and not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        errors["card_last4"] = _("type only the last 4 digits of the card")
+    if auth_code and not (len(auth_code) <= 12 and auth_code.isascii() and auth_code.isalnum()):
+        errors["auth_code"] = _("an authorisation code is 1 to 12 letters and digits")
+    if errors:
+        raise ValidationError(errors)
+    return last4, auth_code
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,8 @@ class PaymentLine:
     amount_minor: int  # what counts towards the total
     tendered_minor: int
     change_minor: int
+    card_last4: str = ""
+    auth_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,8 +105,11 @@ def plan_payments(total_minor: int, tenders: Sequence[Tender], cash_increment: i
                     lines.append(PaymentLine(ROUNDING, remaining - rounded, 0, 0))
                 remaining = 0
                 continue
+        if tender.method != CARD and (tender.card_last4 or tender.auth_code):
+            raise ValidationError("card_last4", _("only a card payment has card details"))
+        last4, auth = card_reference(tender.card_last4, tender.auth_code)
         applied = min(tender.amount_minor, remaining)
         lines.append(PaymentLine(tender.method, applied, tender.amount_minor,
-                                 tender.amount_minor - applied))
+                                 tender.amount_minor - applied, last4, auth))
         remaining -= applied
     return PaymentPlan(total_minor, tuple(lines))

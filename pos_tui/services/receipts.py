@@ -32,6 +32,7 @@ class ReceiptPayment:
     tendered_minor: int
     change_minor: int
     due_at: datetime | None = None
+    card_last4: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def get_receipt(order_id: int) -> Receipt:
         tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor, r.discount_bp,
                           r.discount_minor) for r in line_rows),
         order.net_minor, order.tax_minor, order.total_minor, totals.taxes,
-        tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor, p.due_at)
+        tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor, p.due_at, p.card_last4)
               for p in order.payments.order_by(models.Payment.id)),
         order.discount_minor,
         *_invoice_of(order),
@@ -125,7 +126,8 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
     out.append(rule)
     for payment in receipt.payments:
         shown = payment.amount_minor if payment.method == ROUNDING else payment.tendered_minor
-        out.append(pair(method_label(payment.method), money(shown)))
+        label = method_label(payment.method) + (f" ****{payment.card_last4}" if payment.card_last4 else "")
+        out.append(pair(label, money(shown)))
         if payment.due_at:
             out.append(pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d")))
     if receipt.change_minor:

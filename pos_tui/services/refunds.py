@@ -1,6 +1,6 @@
 """Refunds: some or all of a past sale's lines come back, never more than were sold minus what
 already came back. The refund is a sale of its own (negative), linked to the original, paid out
-to the original methods or in cash; refunding an invoiced sale issues a credit note."""
+to the original methods or in cash, with a credit note that corrects the sale's invoice or ticket."""
 
 from __future__ import annotations
 
@@ -163,8 +163,5 @@ def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int
         models.Payment.create(order=back, method=name, amount_minor=amount, tendered_minor=amount,
                               created_at=paid_at)
     first = models.Invoice.select().where(models.Invoice.order == original.id).order_by(models.Invoice.id).first()
-    if first is not None and first.kind == invoices.INVOICE:
-        invoices.issue(back, invoices.CREDIT_NOTE, corrects=first)
-    else:
-        invoices.issue(back, invoices.SIMPLIFIED, corrects=first)
+    invoices.issue(back, invoices.CREDIT_NOTE, corrects=first)  # it corrects the invoice or the ticket
     return get_receipt(back.id)

@@ -326,7 +326,8 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     models.Payment.insert_many([
         {"order": order.id, "method": line.method, "amount_minor": line.amount_minor,
          "tendered_minor": line.tendered_minor, "change_minor": line.change_minor,
-         "created_at": paid_at, "due_at": due if line.method == ACCOUNT else None}
+         "created_at": paid_at, "due_at": due if line.method == ACCOUNT else None,
+         "card_last4": line.card_last4, "auth_code": line.auth_code}
         for line in plan.lines
     ]).execute()
     order.number = next_order_number(order.till)

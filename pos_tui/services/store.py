@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 
 from pos_tui import models
 from pos_tui.db import transactional
-from pos_tui.errors import StateError
+from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.money import exponent, format_money
+from pos_tui.money import MAX_AMOUNT, ROUNDING_MODES, exponent, format_money, parse_minor
 from pos_tui.services import cashiers, validation
 
 
@@ -63,4 +64,81 @@ def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: 
         raise StateError(_("This database already has a store."))
     models.Store.create(name=name, country=country, currency=currency, locale=locale_for(country))
     cashiers.add_cashier(cashier_name, pin, role="manager")
+    return require_store()
+
+
+# Settings -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Everything a manager may change about the store (`pos store show`), beside `StoreInfo`."""
+
+    info: StoreInfo
+    tax_id: str
+    address: str
+    rounding: str  # money.ROUNDING_MODES: "line" or "total"
+    cash_rounding_minor: int  # 0: cash is not rounded
+    discount_limit_bp: int
+    cash_difference_limit_minor: int
+
+
+#: The settings `update_settings` takes, as typed by a person (amounts like "0,05", percents like "12,5").
+SETTINGS = ("name", "tax_id", "address", "rounding", "cash_rounding", "discount_limit", "cash_difference_limit")
+
+
+def get_settings() -> StoreSettings:
+    row = models.Store.select().order_by(models.Store.id).first()
+    if row is None:
+        require_store()  # the message that says how to set one up
+    return StoreSettings(require_store(), row.tax_id, row.address, row.rounding, row.cash_rounding_minor,
+                         row.discount_limit_bp, row.cash_difference_limit_minor)
+
+
+def _rounding(value: object, field: str) -> str:
+    mode = validation.text(value, field, max_length=10, required=True).lower()
+    if mode not in ROUNDING_MODES:
+        raise ValidationError(field, _("must be one of: {modes}").format(modes=", ".join(ROUNDING_MODES)))
+    return mode
+
+
+def _amount(value: object, field: str, exp: int, maximum: Decimal) -> int:
+    """An amount as typed ("0,05", "5") in minor units; never negative."""
+    return parse_minor("" if value is None else str(value), field, exp, maximum=maximum)
+
+
+@transactional
+def update_settings(**changes: object) -> StoreInfo:
+    """Change some of the store's settings (`SETTINGS`), given as a person types them: `name`,
+    `tax_id` (checked for the store's country), `address`, `rounding` ("line" or "total"),
+    `cash_rounding` (an amount, "0.05"; 0 turns it off), `discount_limit` (a percent) and
+    `cash_difference_limit` (an amount). Every bad one is reported at once; then nothing is saved."""
+    row = models.Store.select().order_by(models.Store.id).first()
+    if row is None:
+        require_store()
+    exp = exponent(row.currency)
+    check = validation.Checker()
+    unknown = [key for key in changes if key not in SETTINGS]
+    for key in unknown:
+        check.errors[key] = _("is not a store setting (settings: {names})").format(names=", ".join(SETTINGS))
+    if "name" in changes:
+        row.name = check(validation.text, changes["name"], "name", max_length=120, required=True)
+    if "tax_id" in changes:
+        checked = check(validation.tax_id, changes["tax_id"], row.country, "tax_id")
+        row.tax_id = checked.compact if checked else row.tax_id
+    if "address" in changes:
+        row.address = check(validation.text, changes["address"], "address", max_length=250)
+    if "rounding" in changes:
+        row.rounding = check(_rounding, changes["rounding"], "rounding")
+    if "cash_rounding" in changes:
+        # Coins are rounded to 0,05 €, to 10 pesos…: a hundred units of the currency is a typo.
+        row.cash_rounding_minor = check(_amount, changes["cash_rounding"], "cash_rounding", exp, Decimal(100))
+    if "discount_limit" in changes:
+        row.discount_limit_bp = check(validation.percent, changes["discount_limit"], "discount_limit")
+    if "cash_difference_limit" in changes:
+        row.cash_difference_limit_minor = check(_amount, changes["cash_difference_limit"], "cash_difference_limit",
+                                                exp, MAX_AMOUNT)
+    check.done()
+    if changes:
+        row.save()
     return require_store()

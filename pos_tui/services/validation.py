@@ -42,8 +42,9 @@ _COUNTRIES = frozenset(code for code in Locale("en").territories
 _CURRENCIES = frozenset(list_currencies())
 
 
-def text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
-    """Trimmed single-line text: bounded length, no control characters."""
+def text(value: object, field: str, *, max_length: int, required: bool = False, code: bool = False) -> str:
+    """Trimmed single-line text: bounded length, no control characters, and never a full card
+    number. `code`: an identifier (barcode, SKU, loyalty card) that may be a long run of digits."""
     cleaned = "" if value is None else str(value).strip()
     if required and not cleaned:
         raise ValidationError(field, _("is required"))
@@ -51,6 +52,8 @@ def text(value: object, field: str, *, max_length: int, required: bool = False) 
         raise ValidationError(field, _("must not contain control characters"))
     if len(cleaned) > max_length:
         raise ValidationError(field, _("is too long (at most {n} characters)").format(n=max_length))
+    if not code and contains_card_number(cleaned):
+        raise ValidationError(field, _("must not contain a card number"))
     return cleaned
 
 
@@ -231,7 +234,7 @@ def tax_id(value: object, country: object, field: str = "tax_id") -> TaxId:
     country. A country with no rule keeps the text (upper case) with `known=False` and a warning.
     """
     cc = "" if country is None else str(country).strip().upper()
-    typed = text(value, field, max_length=_TAX_ID_MAX)
+    typed = text(value, field, max_length=_TAX_ID_MAX, code=True)
     if not typed:
         return TaxId("", "", cc, True, "")
     number = stdnum_clean(typed, _TAX_SEPARATORS).upper()
@@ -254,6 +257,8 @@ def tax_id(value: object, country: object, field: str = "tax_id") -> TaxId:
         else:
             warning = _("tax ID not checked: no country set for the store")
         kept = typed.upper()
+        if contains_card_number(kept):  # unchecked text: it must not hide a card number
+            raise ValidationError(field, _("must not contain a card number"))
         if len(kept) > _TAX_ID_MAX:
             raise ValidationError(field, _("is too long (at most {n} characters)").format(n=_TAX_ID_MAX))
         return TaxId(kept, kept, cc, False, warning)
@@ -274,7 +279,7 @@ def tax_id(value: object, country: object, field: str = "tax_id") -> TaxId:
 
 def phone(value: object, region: object, field: str = "phone") -> Phone:
     """A phone number valid for `region` (the store's country), or for any country with + or 00."""
-    typed = text(value, field, max_length=40)
+    typed = text(value, field, max_length=40, code=True)
     if not typed:
         return Phone("", "")
     code = "" if region is None else str(region).strip().upper()
@@ -355,7 +360,7 @@ _DECIMAL_RE = re.compile(r"([0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
 
 def percent(value: object, field: str, maximum: int | Decimal = 100) -> int:
     """A percentage in basis points: "5" → 500, "12,5" → 1250; empty → 0. At most 2 decimals."""
-    raw = text(value, field, max_length=20).removesuffix("%").strip()
+    raw = text(value, field, max_length=20, code=True).removesuffix("%").strip()
     if not raw:
         return 0
     if raw.startswith("-") and _DECIMAL_RE.fullmatch(raw[1:].strip()):
@@ -379,7 +384,7 @@ def whole_number(value: object, field: str, minimum: int = 0, maximum: int = 2_1
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
-        raw = text(value, field, max_length=20)
+        raw = text(value, field, max_length=20, code=True)
         if not raw:
             return 0
         if not _WHOLE_RE.fullmatch(raw):
