@@ -98,9 +98,9 @@ class CustomerFormScreen(PosScreen):
                 form.set_value("language", store.locale.split("_")[0])
             form.fill(self.initial)
         self.show_fiscal_fields()
-        target = self.focus_field or "name"
-        form.widget(target).focus()
-        form.scroll_to_widget(form.widget(target))
+        target = form.widget(self.focus_field or "name")
+        target.focus()
+        self.call_after_refresh(form.scroll_to_center, target)  # once laid out, show the field
         if self.note:
             self.query_one(Message).say(self.note, error=True)
 

@@ -24,9 +24,16 @@ class ReceiptScreen(PosScreen):
     def compose(self) -> ComposeResult:
         money = self.pos.money
         change = self.receipt.change_minor
-        yield Static(_("Change due: {amount}").format(amount=money(change)) if change
-                     else _("Paid: {amount}").format(amount=money(self.receipt.total_minor)),
-                     id="receipt-change", classes="big")
+        r = self.receipt
+        if change:
+            headline = _("Change due: {amount}").format(amount=money(change))
+        elif r.kind == "refund":
+            headline = _("Give back: {amount}").format(amount=money(-r.total_minor))
+        elif r.kind == "account_payment":
+            headline = _("Received on account: {amount}").format(amount=money(r.received_on_account_minor))
+        else:
+            headline = _("Paid: {amount}").format(amount=money(r.total_minor))
+        yield Static(headline, id="receipt-change", classes="big")
         with VerticalScroll(id="receipt-box"):
             yield Static(render_text(self.receipt, self.pos.store.name, money), id="receipt")
         yield KeyBar()

@@ -431,8 +431,9 @@ class SaleScreen(PosScreen):
 
         def next_sale(_result: object) -> None:
             self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
-            self.say(_("Refund {number} done.").format(number=receipt.number) if receipt.total_minor < 0 else
-                     _("Sale {number} paid.").format(number=receipt.number))
+            done = {"refund": _("Refund {number} done."),
+                    "account_payment": _("Payment on account {number} received.")}
+            self.say(done.get(receipt.kind, _("Sale {number} paid.")).format(number=receipt.number))
             self.query_one("#code", Input).focus()
 
         self.app.push_screen(ReceiptScreen(receipt), next_sale)

@@ -53,6 +53,12 @@ class Receipt:
     invoice_number: str | None = None
     invoice_kind: str | None = None
     refund_of: str | None = None
+    kind: str = "sale"  # sale | refund | account_payment
+
+    @property
+    def received_on_account_minor(self) -> int:
+        return sum(p.amount_minor for p in self.payments if p.method != "account") if self.kind == \
+            "account_payment" else 0
 
     @property
     def change_minor(self) -> int:
@@ -77,6 +83,7 @@ def get_receipt(order_id: int) -> Receipt:
         order.discount_minor,
         *_invoice_of(order),
         order.refund_of.number if order.refund_of_id else None,
+        order.kind,
     )
 
 
@@ -93,8 +100,9 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
         return f"{left[:room]:<{room}} {right}"
 
     rule = "-" * width
+    title = {"refund": _("Refund"), "account_payment": _("Payment on account")}.get(receipt.kind, _("Receipt"))
     out = [store_name.center(width), rule,
-           pair(_("Receipt"), receipt.number),
+           pair(title, receipt.number),
            pair(_("Date"), local_time(receipt.paid_at).strftime("%Y-%m-%d %H:%M")),
            pair(_("Till"), receipt.till),
            pair(_("Cashier"), receipt.cashier)]
