@@ -208,11 +208,12 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     ),
     "receipt": (
         Key("receipt.next", "enter", "next_sale", N_("Next sale")),
+        Key("receipt.invoice", "f7", "invoice", N_("Invoice")),
         Key("receipt.next_esc", "escape", "next_sale", N_("Next sale"), show=False),
     ),
-    "session_result": (
-        Key("session_result.ok", "enter", "done", N_("OK")),
-        Key("session_result.ok_esc", "escape", "done", N_("OK"), show=False),
+    "invoice": (
+        Key("invoice.close", "escape", "close", N_("Close")),
+        Key("invoice.close_enter", "enter", "close", N_("Close"), show=False),
     ),
     "help": (
         Key("help.close", "escape", "dismiss", N_("Close")),

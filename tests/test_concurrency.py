@@ -71,5 +71,10 @@ def test_four_tills_selling_at_once_lose_nothing(tmp_path):
                 assert methods == [t.method for t in tenders_for(total, plan)], number
             assert sorted(n for _t, _u, n, _x in result["paid"]) == [f"{till}-{i:06d}" for i in range(1, SALES + 1)]
         assert sum(Counter(row[0] for row in O.select(O.till).tuples()).values()) == SALES * len(TILLS)
+        # one simplified invoice per sale, in one series shared by all the tills: no gap, no twice
+        invoices = list(models.Invoice.select().order_by(models.Invoice.id))
+        assert len({i.order_id for i in invoices}) == len(invoices) == SALES * len(TILLS)
+        [series] = {i.series for i in invoices}
+        assert sorted(i.number for i in invoices) == [f"{series}-{n:06d}" for n in range(1, len(invoices) + 1)]
     finally:
         db.close_database()

@@ -125,3 +125,22 @@ async def test_card_reference_and_cash_rounding_at_the_till(open_till):
     payment = models.Payment.get()
     assert (payment.method, payment.amount_minor, payment.card_last4, payment.auth_code) == ("card", 997, "1111",
                                                                                                "A1B2C3")
+
+
+async def test_the_invoice_on_screen_after_paying(open_till):
+    customers.create_customer({"name": "Talleres Sur S.L.", "is_company": True, "tax_id": "B65432106",
+                               "street": "Calle Hierro 2", "city": "Getafe", "postal_code": "28906"})
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await scan(pilot, "P021")
+        await pilot.press("f2")
+        await type_text(pilot, "talleres")
+        await pilot.press("enter", "f7", "f10", "f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ReceiptScreen)
+        await pilot.press("f7")
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "Invoice" in text and "B65432106" in text and "Calle Hierro 2 28906 Getafe" in text
+        assert "VAT 21 % on 3,72 €" in text

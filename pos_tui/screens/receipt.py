@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from pos_tui import keys
 from pos_tui.i18n import _
-from pos_tui.screens.base import PosScreen
+from pos_tui.screens.base import PosModal, PosScreen
+from pos_tui.services import invoices
 from pos_tui.services.receipts import Receipt, render_text
 from pos_tui.widgets.keybar import KeyBar
 
@@ -41,5 +42,37 @@ class ReceiptScreen(PosScreen):
     def on_mount(self) -> None:
         self.query_one("#receipt-box").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "invoice":
+            return self.receipt.invoice_number is not None and self.receipt.invoice_kind != "simplified"
+        return True
+
+    def action_invoice(self) -> None:
+        self.app.push_screen(InvoiceScreen(self.receipt.invoice_number))
+
     def action_next_sale(self) -> None:
+        self.dismiss(None)
+
+
+class InvoiceScreen(PosModal):
+    """The invoice as issued (its frozen data), on screen."""
+
+    SCOPE = "invoice"
+    BINDINGS = keys.bindings("invoice")
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+
+    def compose(self) -> ComposeResult:
+        view = invoices.get_invoice(self.number)
+        with Vertical(classes="dialog wide tall"):
+            with VerticalScroll(id="invoice-box"):
+                yield Static(invoices.render_text(view, self.pos.money, width=70), id="invoice")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#invoice-box").focus()
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -17,8 +17,10 @@ from pos_tui import models
 from pos_tui.db import local_time, now
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _
+from pos_tui.money import format_rate
 from pos_tui.services import fiscal, pricing, validation
 from pos_tui.services.numbering import next_value
+from pos_tui.services.payments import method_label
 
 INVOICE, SIMPLIFIED, CREDIT_NOTE = "invoice", "simplified", "credit_note"
 SERIES_PREFIX = {INVOICE: "F", SIMPLIFIED: "T", CREDIT_NOTE: "R"}
@@ -204,3 +206,40 @@ def numbers_for_session(session_id: int) -> list[str]:
 def extra_labels(country: str) -> dict[str, str]:
     """key -> label of a country's extra invoice fields, for printing them."""
     return {field.key: _(field.label) for field in fiscal.extra_fields(country)}
+
+
+def render_text(invoice: InvoiceView, money, width: int = 64) -> str:
+    """The invoice in plain text, from its frozen data (the till's screen; the PDF has its own)."""
+
+    def pair(left: str, right: str) -> str:
+        room = width - len(right) - 1
+        return f"{left[:room]:<{room}} {right}"
+
+    rule = "-" * width
+    store, customer = invoice.store, invoice.customer
+    out = [store.get("name", ""), _("Tax ID: {id}").format(id=store.get("tax_id") or "—"), store.get("address", ""),
+           rule, pair(invoice.title, invoice.number),
+           pair(_("Date"), local_time(invoice.issued_at).strftime("%Y-%m-%d %H:%M"))]
+    if invoice.corrects:
+        out.append(pair(_("Corrects"), invoice.corrects))
+    if customer:
+        out += [rule, customer.get("name", ""), _("Tax ID: {id}").format(id=customer.get("tax_id") or "—")]
+        address = " ".join(p for p in (customer.get("street"), customer.get("postal_code"), customer.get("city"))
+                           if p)
+        if address:
+            out.append(address)
+        labels = extra_labels(customer.get("tax_country") or customer.get("country") or "")
+        for key, value in (customer.get("fiscal_extra") or {}).items():
+            out.append(f"{labels.get(key, key)}: {value}")
+    out.append(rule)
+    for line in invoice.lines:
+        out.append(pair(f"{line['quantity']} × {line['name']}", money(line["total_minor"])))
+    out.append(rule)
+    for tax in invoice.taxes:
+        label = _("VAT {rate} on {base}").format(rate=format_rate(tax["rate_bp"]), base=money(tax["net_minor"]))
+        out.append(pair(label, money(tax["tax_minor"])))
+    out += [pair(_("Net"), money(invoice.net_minor)), pair(_("Tax"), money(invoice.tax_minor)),
+            pair(_("TOTAL"), money(invoice.total_minor)), rule]
+    for payment in invoice.payments:
+        out.append(pair(method_label(payment["method"]), money(payment["amount_minor"])))
+    return "\n".join(out)
