@@ -305,6 +305,22 @@ class Invoice(BaseModel):
     currency = CharField(max_length=3)
 
 
+class Event(BaseModel):
+    """The outbox: every change another system (accounting, CRM) needs, written in the same
+    transaction as the change. `cursor` is gapless and in commit order, so a reader that
+    remembers the last cursor it saw never misses an event nor reads one twice."""
+
+    cursor = IntegerField(primary_key=True)
+    at = DateTimeField(default=now)
+    kind = CharField(max_length=40, index=True)  # customer.created, sale.paid, …
+    entity = CharField(max_length=30)
+    entity_id = IntegerField()
+    payload = TextField(default="{}")  # JSON
+
+    class Meta:
+        table_name = "outbox"
+
+
 class Sequence(BaseModel):
     """Gapless counters (order numbers per till), advanced inside the transaction that uses them."""
 
@@ -313,4 +329,4 @@ class Sequence(BaseModel):
 
 
 ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Sequence]
+              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Event, Sequence]

@@ -101,6 +101,14 @@ def check_database(path: Path) -> dict[str, list]:
                 assert p.change_minor >= 0 and (p.method == "cash" or p.change_minor == 0), where
             numbers[order.till].append(order.number)
         assert all(n <= 1 for n in drafts.values()), f"more than one draft on a till: {drafts}"
+        # The change feed: each paid sale told once, with its invoice; cursors gapless, in order.
+        E = models.Event
+        told = Counter(e.entity_id for e in E.select().where(E.kind == "sale.paid"))
+        paid_ids = {o.id for o in O.select(O.id).where(O.state == "paid")}
+        assert set(told) == paid_ids and set(told.values()) <= {1}, "a sale told twice, or not at all"
+        assert E.select().where(E.kind == "invoice.issued").count() == len(paid_ids)
+        cursors = [c for (c,) in E.select(E.cursor).order_by(E.cursor).tuples()]
+        assert cursors == list(range(1, len(cursors) + 1)), "the change feed has a gap"
         S = models.Sequence
         for till, taken in numbers.items():
             values = sorted(int(n.rsplit("-", 1)[1]) for n in taken)

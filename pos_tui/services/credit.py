@@ -13,7 +13,7 @@ from pos_tui import models
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.services import approvals
+from pos_tui.services import approvals, events
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, CARD, CASH, TRANSFER
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -80,6 +80,9 @@ def receive_payment(customer_id: int, amount_minor: int, method: str, till: str,
                           created_at=at)
     models.Payment.create(order=order, method=ACCOUNT, amount_minor=-amount_minor, tendered_minor=-amount_minor,
                           created_at=at)
+    events.emit(events.ACCOUNT_PAYMENT, "order", order.id,
+                {"id": order.id, "number": order.number, "customer_id": customer_id, "method": method,
+                 "amount_minor": amount_minor, "paid_at": at, "balance_minor": owed - amount_minor})
     return get_receipt(order.id)
 
 

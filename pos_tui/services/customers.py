@@ -18,7 +18,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import format_plain, parse_minor
-from pos_tui.services import audit, customer_search, fiscal, validation
+from pos_tui.services import audit, customer_search, events, fiscal, validation
 from pos_tui.services.store import get_store
 
 PAYMENT_PREFERENCES = ("", "cash", "card", "transfer", "account")
@@ -376,6 +376,7 @@ def create_customer(data: dict, cashier_id: int | None = None, *, allow_duplicat
     row = models.Customer.create(**values, **derived, created_at=created, updated_at=created)
     customer_search.write_tokens(row.id, token_set, rank)
     audit.record("customer", row.id, "create", audit.diff({}, _audited(values)), cashier_id)
+    events.emit(events.CUSTOMER_CREATED, "customer", row.id, _event_payload(row))
     if candidates:
         audit.record("customer", row.id, "create_despite_duplicates",
                      {"candidates": [c.customer.id for c in candidates]}, cashier_id)
@@ -421,6 +422,8 @@ def update_customer(customer_id: int, changes: dict, cashier_id: int | None = No
     if not row.archived:
         customer_search.write_tokens(row.id, token_set, rank)
     audit.record("customer", row.id, "update", changed, cashier_id)
+    events.emit(events.CUSTOMER_UPDATED, "customer", row.id,
+                {**_event_payload(row), "changed": sorted(changed)})
     return _info(row, cleaned.warnings)
 
 
@@ -444,7 +447,22 @@ def archive_customer(customer_id: int, cashier_id: int | None = None, archived: 
         customer_search.write_tokens(row.id, customer_search.tokens(values), row.score)
     audit.record("customer", row.id, "archive" if archived else "restore",
                  {"archived": [not archived, archived]}, cashier_id)
+    events.emit(events.CUSTOMER_ARCHIVED if archived else events.CUSTOMER_RESTORED, "customer", row.id,
+                {"id": row.id})
     return _info(row)
+
+
+#: What the change feed says of a customer: what accounting and a CRM need (no internal fields).
+EVENT_FIELDS = ("name", "is_company", "email", "phone_e164", "mobile_e164", "street", "street2", "city",
+                "state", "postal_code", "country", "language", "preferred_payment", "tax_id", "tax_country",
+                "fiscal_name", "needs_invoice", "discount_bp", "credit_limit_minor", "payment_terms_days",
+                "loyalty_card", "marketing_consent", "archived")
+
+
+def _event_payload(row: models.Customer) -> dict:
+    payload = {"id": row.id, **{name: getattr(row, name) for name in EVENT_FIELDS}}
+    payload["fiscal_extra"] = json.loads(row.fiscal_extra or "{}")
+    return payload
 
 
 def record_visit(customer_id: int, at: datetime) -> None:

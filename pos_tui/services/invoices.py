@@ -18,7 +18,7 @@ from pos_tui.db import local_time, now
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import format_rate
-from pos_tui.services import fiscal, pricing, validation
+from pos_tui.services import events, fiscal, pricing, validation
 from pos_tui.services.numbering import next_value
 from pos_tui.services.payments import method_label
 
@@ -114,7 +114,7 @@ def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None
     taxes = [{"rate_bp": t.rate_bp, "net_minor": t.net_minor, "tax_minor": t.tax_minor} for t in totals.taxes]
     series, number = _next_number(kind, local_time(order.paid_at or now()).year)  # the store's year
     store = _store_snapshot()
-    return models.Invoice.create(
+    invoice = models.Invoice.create(
         number=number, series=series, kind=kind, order=order, corrects=corrects, issued_at=order.paid_at,
         store_snapshot=json.dumps(store, ensure_ascii=False),
         customer_snapshot=json.dumps(_customer_snapshot(order.customer), ensure_ascii=False),
@@ -123,6 +123,13 @@ def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None
         payments_snapshot=json.dumps(payments, ensure_ascii=False),
         net_minor=totals.net_minor, tax_minor=totals.tax_minor, total_minor=totals.total_minor,
         currency=store["currency"])
+    events.emit(events.INVOICE_ISSUED, "invoice", invoice.id,
+                {"number": number, "kind": kind, "order_id": order.id,
+                 "corrects": corrects.number if corrects else None, "issued_at": order.paid_at,
+                 "customer": _customer_snapshot(order.customer),
+                 "net_minor": totals.net_minor, "tax_minor": totals.tax_minor, "total_minor": totals.total_minor,
+                 "currency": store["currency"], "taxes": taxes})
+    return invoice
 
 
 # Reading -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pos_tui import models
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.services import invoices, pricing
+from pos_tui.services import events, invoices, pricing
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import CASH, ROUNDING
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -164,4 +164,5 @@ def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int
                               created_at=paid_at)
     first = models.Invoice.select().where(models.Invoice.order == original.id).order_by(models.Invoice.id).first()
     invoices.issue(back, invoices.CREDIT_NOTE, corrects=first)  # it corrects the invoice or the ticket
+    events.emit(events.REFUND_PAID, "order", back.id, events.order_payload(back))
     return get_receipt(back.id)

@@ -20,7 +20,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, invoices, pricing, refunds
+from pos_tui.services import approvals, catalog, credit, customers, events, invoices, pricing, refunds
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -339,7 +339,9 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     invoices.issue(order, invoices.INVOICE if order.invoice_requested else invoices.SIMPLIFIED)
     if order.customer_id is not None:
         customers.record_visit(order.customer_id, order.paid_at)
+    events.emit(events.SALE_PAID, "order", order.id, events.order_payload(order))
     return get_receipt(order.id)
+
 
 
 @transactional

@@ -18,7 +18,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import MAX_AMOUNT
-from pos_tui.services import approvals, validation
+from pos_tui.services import approvals, events, validation
 from pos_tui.services.payments import ACCOUNT, CASH, METHODS
 from pos_tui.services.store import require_store
 
@@ -255,5 +255,12 @@ def close_session(till: str, counted: dict[str, int] | int, cashier_id: int | No
     row.cash_count = json.dumps({str(k): v for k, v in (cash_count or {}).items()})
     row.closed_by = cashier_id
     row.save()
-    return _info(row)
+    closed = _info(row)
+    events.emit(events.SESSION_CLOSED, "session", row.id, {
+        "id": row.id, "till": row.till, "cashier": closed.cashier_name, "opened_at": row.opened_at,
+        "closed_at": row.closed_at, "sales_count": closed.sales_count, "sales_total_minor": closed.sales_total_minor,
+        "by_method": closed.totals_by_method,
+        "counts": [{"method": c.method, "expected_minor": c.expected_minor, "counted_minor": c.counted_minor}
+                   for c in closed.counts]})
+    return closed
 
