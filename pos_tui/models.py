@@ -106,6 +106,7 @@ class Customer(BaseModel):
     notes = TextField(default="")
     # State and search
     archived = BooleanField(default=False)
+    anonymised_at = DateTimeField(null=True)  # personal data scrubbed (the law's records kept)
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
     last_visit_at = DateTimeField(null=True)
@@ -155,6 +156,7 @@ class Product(BaseModel):
     price_minor = IntegerField()
     tax_rate_bp = IntegerField(default=0)
     price_includes_tax = BooleanField(default=True)
+    category = CharField(max_length=60, default="", index=True)
     active = BooleanField(default=True)
 
 
@@ -305,6 +307,37 @@ class Invoice(BaseModel):
     currency = CharField(max_length=3)
 
 
+class Printer(BaseModel):
+    """A till's receipt printer (ESC/POS): on the network, USB, a serial port, or a file."""
+
+    till = CharField(max_length=40, unique=True)
+    kind = CharField(max_length=10)  # network | usb | serial | file
+    address = CharField(max_length=200)  # host[:port], vendor:product, /dev/ttyS0[:baud], a path
+    width = IntegerField(default=42)  # characters per line: 32 (58 mm), 42 or 48 (80 mm)
+    code_page = CharField(max_length=20, default="")  # empty: the library's choice for the text
+    drawer = BooleanField(default=True)  # a cash drawer hangs on the printer
+    updated_at = DateTimeField(default=now)
+
+
+class PrintJob(BaseModel):
+    """Something to print, queued in the database so that a printer that is off, out of paper or
+    unreachable never blocks nor loses a sale: the job waits and is tried again."""
+
+    till = CharField(max_length=40, index=True)
+    kind = CharField(max_length=20)  # receipt | drawer | test | report
+    order = ForeignKeyField(Order, null=True, backref="print_jobs")
+    payload = TextField(default="{}")  # JSON: what to print
+    state = CharField(max_length=10, default="pending")  # pending | done | failed
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=now)
+    printed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "print_job"
+        indexes = ((("till", "state"), False),)
+
+
 class Event(BaseModel):
     """The outbox: every change another system (accounting, CRM) needs, written in the same
     transaction as the change. `cursor` is gapless and in commit order, so a reader that
@@ -329,4 +362,5 @@ class Sequence(BaseModel):
 
 
 ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Event, Sequence]
+              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Printer, PrintJob, Event,
+              Sequence]
