@@ -338,6 +338,57 @@ class PrintJob(BaseModel):
         indexes = ((("till", "state"), False),)
 
 
+class LoyaltyRule(BaseModel):
+    """One version of the loyalty programme's rules. Points are earned under the newest version
+    at the time of the sale and keep that version (a change of rules applies only afterwards)."""
+
+    valid_from = DateTimeField(default=now)
+    enabled = BooleanField(default=True)
+    points_per_unit_milli = IntegerField(default=1000)  # points per currency unit spent, × 1000
+    min_order_minor = IntegerField(default=0)  # smaller sales earn nothing
+    point_value_milli = IntegerField(default=1000)  # what a point is worth, in minor units × 1000
+    expiry_days = IntegerField(default=365)  # per earning; 0: points never expire
+    tiers = TextField(default="[]")  # JSON: [{name, min_spend_minor, multiplier_bp, discount_bp}]
+    excluded_categories = TextField(default="[]")  # JSON
+    excluded_skus = TextField(default="[]")  # JSON
+    created_by = ForeignKeyField(Cashier, null=True)
+
+    class Meta:
+        table_name = "loyalty_rule"
+
+
+class LoyaltyEntry(BaseModel):
+    """The loyalty ledger, append-only: earn, redeem, expire, reverse (earned points a refund
+    takes back), restore (redeemed points a refund gives back), adjust (a manager, with a reason).
+    One entry per (order, kind), so a retried commit can never earn twice."""
+
+    customer = ForeignKeyField(Customer, backref="loyalty_entries")
+    at = DateTimeField(default=now)
+    kind = CharField(max_length=10)
+    points = IntegerField()  # signed
+    order = ForeignKeyField(Order, null=True, backref="loyalty_entries")
+    rule = ForeignKeyField(LoyaltyRule, null=True)
+    expires_at = DateTimeField(null=True)  # on entries that add points
+    cashier = ForeignKeyField(Cashier, null=True)
+    reason = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "loyalty_entry"
+        indexes = ((("order", "kind"), True), (("customer", "at"), False), (("kind", "expires_at"), False))
+
+
+class LoyaltyUse(BaseModel):
+    """Which points an entry that takes points (redeem, expire, reverse, adjust) took, from which
+    entry that gave them: the points closest to expiry go first."""
+
+    entry = ForeignKeyField(LoyaltyEntry, backref="uses")
+    source = ForeignKeyField(LoyaltyEntry, backref="used_by")
+    points = IntegerField()
+
+    class Meta:
+        table_name = "loyalty_use"
+
+
 class Event(BaseModel):
     """The outbox: every change another system (accounting, CRM) needs, written in the same
     transaction as the change. `cursor` is gapless and in commit order, so a reader that
@@ -362,5 +413,5 @@ class Sequence(BaseModel):
 
 
 ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Printer, PrintJob, Event,
-              Sequence]
+              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Printer, PrintJob,
+              LoyaltyRule, LoyaltyEntry, LoyaltyUse, Event, Sequence]

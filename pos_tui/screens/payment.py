@@ -12,12 +12,13 @@ from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import cash_due, format_plain, parse_minor
 from pos_tui.screens.base import Message, PosModal, PosScreen, after_typing
-from pos_tui.services import sales
+from pos_tui.services import loyalty, sales
 from pos_tui.services.payments import (
     ACCOUNT,
     CARD,
     CASH,
     METHODS,
+    POINTS,
     Tender,
     card_reference,
     method_label,
@@ -91,13 +92,26 @@ class PaymentScreen(PosScreen):
         due = self.plan.remaining_minor
         if self.method == CASH:
             due = cash_due(due, sales.cash_increment())
+        elif self.method == POINTS and self.sale.customer is not None:
+            due = min(due, self.points_money_left())
         field = self.query_one("#amount", Input)
         field.value = format_plain(due, self.exponent, self.pos.store.locale) if self.plan.remaining_minor else ""
         field.select_all()
         self.offered = field.value
 
+    def points_money_left(self) -> int:
+        """What the customer's points not yet used on this payment are worth."""
+        rules = loyalty.current_rules()
+        used = sum(loyalty.points_for_money(t.amount_minor, rules) for t in self.tenders if t.method == POINTS)
+        return loyalty.money_for_points(max(0, loyalty.balance(self.sale.customer.id) - used), rules)
+
     def show_method(self) -> None:
         method = method_label(self.method).lower()
+        if self.method == POINTS and self.sale.customer is not None:
+            rules = loyalty.current_rules()
+            left = self.points_money_left()
+            method += " " + _("(worth up to {amount}: {points} points)").format(
+                amount=self.pos.money(left), points=loyalty.points_for_money(left, rules) if left else 0)
         if self.method == CARD and self.card_ref[0]:
             method += f" ****{self.card_ref[0]}"
         label = (_("Amount in {method} (Enter adds it, F10 pays)").format(method=method)
@@ -165,8 +179,8 @@ class PaymentScreen(PosScreen):
             self.dismiss, self.query_one(Message).fail)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "method" and parameters and parameters[0] == ACCOUNT:
-            return self.sale.customer is not None  # only a customer has an account
+        if action == "method" and parameters and parameters[0] in (ACCOUNT, POINTS):
+            return self.sale.customer is not None  # only a customer has an account, or points
         return True
 
     def action_cancel(self) -> None:

@@ -13,15 +13,15 @@ from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import cash_due
 
-CASH, CARD, TRANSFER, ACCOUNT = "cash", "card", "transfer", "account"
-METHODS = (CASH, CARD, TRANSFER, ACCOUNT)
+CASH, CARD, TRANSFER, ACCOUNT, POINTS = "cash", "card", "transfer", "account", "points"
+METHODS = (CASH, CARD, TRANSFER, ACCOUNT, POINTS)
 #: Not a way to pay: the cents a cash payment rounded away (store option `cash_rounding_minor`).
 ROUNDING = "rounding"
 
 
 def method_label(method: str) -> str:
     return {CASH: _("Cash"), CARD: _("Card"), TRANSFER: _("Transfer"),
-            ACCOUNT: _("Customer account"), ROUNDING: _("Cash rounding")}.get(method, method)
+            ACCOUNT: _("Customer account"), POINTS: _("Points"), ROUNDING: _("Cash rounding")}.get(method, method)
 
 
 @dataclass(frozen=True)

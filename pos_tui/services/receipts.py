@@ -11,7 +11,7 @@ from pos_tui.db import local_time
 from pos_tui.errors import NotFound
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import pricing
+from pos_tui.services import loyalty, pricing
 from pos_tui.services.payments import ROUNDING, method_label
 
 
@@ -54,6 +54,9 @@ class Receipt:
     invoice_kind: str | None = None
     refund_of: str | None = None
     kind: str = "sale"  # sale | refund | account_payment
+    points_earned: int = 0
+    points_balance: int | None = None  # with a customer
+    tier: str = ""
 
     @property
     def received_on_account_minor(self) -> int:
@@ -84,7 +87,15 @@ def get_receipt(order_id: int) -> Receipt:
         *_invoice_of(order),
         order.refund_of.number if order.refund_of_id else None,
         order.kind,
+        *_points_of(order),
     )
+
+
+def _points_of(order: models.Order) -> tuple[int, int | None, str]:
+    if order.customer_id is None:
+        return 0, None, ""
+    return (loyalty.earned_on(order.id), loyalty.balance(order.customer_id),
+            loyalty.tier_of(order.customer_id, order.paid_at).name)
 
 
 def _invoice_of(order: models.Order) -> tuple[str | None, str | None]:
@@ -140,6 +151,11 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
             out.append(pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d")))
     if receipt.change_minor:
         out.append(pair(_("Change"), money(receipt.change_minor)))
+    if receipt.points_balance is not None:
+        out.append(rule)
+        if receipt.points_earned:
+            out.append(pair(_("Points earned"), str(receipt.points_earned)))
+        out.append(pair(_("Points balance ({tier})").format(tier=receipt.tier), str(receipt.points_balance)))
     out.append(rule)
     out.append(_("Thank you!").center(width))
     return "\n".join(out)

@@ -20,9 +20,9 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, events, invoices, pricing, refunds
+from pos_tui.services import approvals, catalog, credit, customers, events, invoices, loyalty, pricing, refunds
 from pos_tui.services.numbering import next_order_number
-from pos_tui.services.payments import ACCOUNT, Tender, plan_payments
+from pos_tui.services.payments import ACCOUNT, POINTS, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
 from pos_tui.services.store import require_store
@@ -55,6 +55,7 @@ class SaleCustomer:
     points: int
     owed_minor: int = 0
     credit_limit_minor: int = 0
+    tier: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def get_sale(order_id: int) -> SaleView:
     )
     c = order.customer
     customer = (SaleCustomer(c.id, c.name, c.discount_bp, c.special_terms, c.preferred_payment, c.points,
-                             credit.balance(c.id), c.credit_limit_minor) if c else None)
+                             credit.balance(c.id), c.credit_limit_minor, loyalty.tier_of(c.id).name) if c else None)
     return SaleView(
         order.id, str(order.uuid), order.number, order.state, order.till, customer, lines,
         order.discount_bp, order.discount_minor, order.order_discount_bp, order.invoice_requested,
@@ -281,7 +282,8 @@ def set_customer(order_id: int, customer_id: int | None) -> SaleView:
         customer = models.Customer.get_or_none(models.Customer.id == customer_id)
         if customer is None or customer.archived:
             raise NotFound(_("No customer with id {id}.").format(id=customer_id))
-        discount_bp = customer.discount_bp
+        # their own discount, or their loyalty tier's if that is more
+        discount_bp = max(customer.discount_bp, loyalty.tier_of(customer.id).discount_bp)
     order.customer = customer_id
     order.discount_bp = discount_bp
     if customer_id is None:
@@ -336,6 +338,9 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     order.cashier = order.cashier_id or session.cashier_id
     order.paid_at = paid_at
     order.save()
+    rules = loyalty.current_rules(paid_at)
+    loyalty.on_checkout(order, [loyalty.points_for_money(line.amount_minor, rules)
+                                for line in plan.lines if line.method == POINTS], require_store().exponent)
     invoices.issue(order, invoices.INVOICE if order.invoice_requested else invoices.SIMPLIFIED)
     if order.customer_id is not None:
         customers.record_visit(order.customer_id, order.paid_at)

@@ -19,7 +19,7 @@ from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import MAX_AMOUNT
 from pos_tui.services import approvals, events, validation
-from pos_tui.services.payments import ACCOUNT, CASH, METHODS
+from pos_tui.services.payments import ACCOUNT, CASH, METHODS, POINTS, ROUNDING
 from pos_tui.services.store import require_store
 
 MAX_TILL_NAME = 40
@@ -226,7 +226,7 @@ def close_session(till: str, counted: dict[str, int] | int, cashier_id: int | No
             raise ValidationError("counted", _("does not match the count of notes and coins"))
         counted[CASH] = from_count
     for method, amount in counted.items():
-        if method not in METHODS or method == ACCOUNT:
+        if method not in METHODS or method in (ACCOUNT, POINTS):
             raise ValidationError("method", _("unknown payment method “{m}”").format(m=method))
         if amount < 0:
             raise ValidationError("counted", _("must not be negative"))
@@ -235,7 +235,8 @@ def close_session(till: str, counted: dict[str, int] | int, cashier_id: int | No
         raise SaleInProgress(in_progress)
     info = _info(row)
     # what the till holds, cash and the rest; sales on a customer's account are not money in hand
-    methods = [CASH, *sorted(m for m in set(info.totals_by_method) | set(counted) if m not in (CASH, ACCOUNT))]
+    methods = [CASH, *sorted(m for m in set(info.totals_by_method) | set(counted)
+                             if m not in (CASH, ACCOUNT, POINTS, ROUNDING))]
     counts = [MethodCount(m, info.expected(m), counted.get(m, info.expected(m))) for m in methods]
     cash = counts[0]
     shop = require_store()
