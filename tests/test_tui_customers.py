@@ -238,3 +238,42 @@ async def test_check_boxes_read_without_colour(open_till):
         await pilot.press("space")
         await pilot.pause()
         assert box.value and "✓▌ Company" in screen_text(pilot)
+
+
+async def test_redeem_part_of_the_balance_on_the_payment_screen(open_till, ana):
+    from pos_tui.services import loyalty
+
+    loyalty.set_rules(points_per_unit="10")
+    eva = customers.create_customer({"name": "Eva Luna Prado"})
+    first = sales.current_sale("T1", ana.id)
+    sales.add_code(first.id, "5*P021")
+    sales.set_customer(first.id, eva.id)
+    sales.checkout(first.uuid, [Tender("card", 2250)])  # 225 points, worth 2,25
+    sale = sales.current_sale("T1", ana.id)
+    sales.add_code(sale.id, "P021")
+    sales.set_customer(sale.id, eva.id)
+    app = PosApp(till="T1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        assert "225 points (Bronze)" in screen_text(pilot)
+        await pilot.press("f10", "f7")  # points
+        await pilot.pause()
+        assert "worth up to 2,25 €: 225 points" in screen_text(pilot)
+        await type_text(pilot, "1,50")  # part of it
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "due 3,00" in screen_text(pilot)
+        await pilot.press("f2", "f10")  # the rest in cash
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "Points" in text and "Points earned" in text and "Points balance (Bronze)" in text
+        await pilot.press("enter", "f2")  # the next sale: find Eva, her details, the points tab
+        await type_text(pilot, "eva luna")
+        await settle(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "redeemed" in text and "-150" in text and "earned" in text
+    assert loyalty.balance(eva.id) == 225 - 150 + 30

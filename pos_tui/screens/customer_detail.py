@@ -14,7 +14,7 @@ from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.money import format_rate
 from pos_tui.screens.base import Message, PosModal, PosScreen, right
-from pos_tui.services import audit, customer_stats, customers
+from pos_tui.services import audit, customer_stats, customers, loyalty
 from pos_tui.services.customers import CustomerInfo
 from pos_tui.services.payments import method_label
 from pos_tui.widgets.keybar import KeyBar
@@ -45,6 +45,9 @@ class CustomerDetailScreen(PosScreen):
                 yield Static(id="top-products")
                 table = DataTable(id="history", cursor_type="row", zebra_stripes=True)
                 yield table
+            with TabPane(_("Points"), id="points"):
+                yield Static(id="points-summary")
+                yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Profile"), id="profile"):
                 with VerticalScroll():
                     yield Static(id="profile-text")
@@ -84,9 +87,27 @@ class CustomerDetailScreen(PosScreen):
         for order in self.orders:
             table.add_row(_when(order.paid_at), order.number, right(str(order.items)),
                           right(money(order.total_minor)))
+        self.show_points()
         self.query_one("#profile-text", Static).update(self.profile(customer))
         self.query_one("#audit-text", Static).update(self.changes())
         self.refresh_bindings()
+
+    def show_points(self) -> None:
+        status = loyalty.status(self.customer_id)
+        self.query_one("#points-summary", Static).update(
+            _("{points} points ({tier}), worth {value} · {soon} expire in the next 30 days").format(
+                points=status.balance, tier=status.tier, value=self.pos.money(status.value_minor),
+                soon=status.expiring_30_days))
+        table = self.query_one("#ledger", DataTable)
+        if not table.columns:
+            for label, width in ((_("Date"), 16), (_("What"), 10), (_("Points"), 7), (_("Sale"), 12),
+                                 (_("Expires"), 10), (_("Note"), 14)):
+                table.add_column(label, width=width)
+        table.clear()
+        for line in loyalty.ledger(self.customer_id):
+            table.add_row(_when(line.at), _(loyalty.KIND_LABELS.get(line.kind, line.kind)), right(f"{line.points:+d}"),
+                          line.order_number or "", _when(line.expires_at)[:10] if line.expires_at else "",
+                          line.reason or (line.cashier or ""))
 
     def profile(self, c: CustomerInfo) -> str:
         money = self.pos.money
@@ -134,8 +155,9 @@ class CustomerDetailScreen(PosScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = tab
-        if tab == "purchases":
-            self.query_one("#history", DataTable).focus()
+        focus = {"purchases": "#history", "points": "#ledger"}.get(tab)
+        if focus:
+            self.query_one(focus, DataTable).focus()
 
     def action_open_order(self) -> None:
         row = self.query_one("#history", DataTable).cursor_row
