@@ -77,6 +77,8 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("sale.remove", "f8", "remove_line", N_("Remove")),
         Key("sale.more", "f9", "more", N_("More")),
         Key("sale.pay", "f10", "pay", N_("Pay")),
+        Key("sale.print", "f12", "print", N_("Print")),
+        Key("sale.drawer", "ctrl+o", "drawer", N_("Drawer")),
         Key("sale.up", "up", "cursor(-1)", N_("Previous line"), show=False),
         Key("sale.down", "down", "cursor(1)", N_("Next line"), show=False),
         Key("sale.clear", "escape", "clear", N_("Clear input"), show=False),
@@ -99,6 +101,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("detail.open", "enter", "open_order", N_("Open"), priority=True),
         Key("detail.edit", "f2", "edit", N_("Edit")),
         Key("detail.purchases", "f5", "tab('purchases')", N_("Sales")),
+        Key("detail.points", "f3", "tab('points')", N_("Points")),
         Key("detail.profile", "f6", "tab('profile')", N_("Profile")),
         Key("detail.changes", "f7", "tab('changes')", N_("Log")),
         Key("detail.archive", "f8", "archive", N_("Archive")),
@@ -201,6 +204,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("payment.transfer", "f4", "method('transfer')", N_("Transfer")),
         Key("payment.account", "f5", "method('account')", N_("Account")),
         Key("payment.card_ref", "f6", "card_ref", N_("Card ref")),
+        Key("payment.points", "f7", "method('points')", N_("Points")),
         Key("payment.add", "enter", "add_payment", N_("Add"), priority=True),
         Key("payment.remove", "f8", "remove_payment", N_("Undo")),
         Key("payment.validate", "f10", "validate", N_("Pay")),
@@ -209,6 +213,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     "receipt": (
         Key("receipt.next", "enter", "next_sale", N_("Next sale")),
         Key("receipt.invoice", "f7", "invoice", N_("Invoice")),
+        Key("receipt.print", "f12", "print", N_("Print again")),
         Key("receipt.next_esc", "escape", "next_sale", N_("Next sale"), show=False),
     ),
     "invoice": (

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from pos_tui import keys
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosModal, PosScreen
-from pos_tui.services import invoices
+from pos_tui.services import invoices, printing
 from pos_tui.services.receipts import Receipt, render_text
 from pos_tui.widgets.keybar import KeyBar
 
@@ -45,7 +45,17 @@ class ReceiptScreen(PosScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "invoice":
             return self.receipt.invoice_number is not None and self.receipt.invoice_kind != "simplified"
+        if action == "print":
+            if not hasattr(self, "_has_printer"):
+                self._has_printer = printing.get_printer(self.receipt.till) is not None
+            return self._has_printer
         return True
+
+    def action_print(self) -> None:
+        """F12: this receipt again (its job, if it still waits; else a copy)."""
+        job_id = printing.reprint(self.receipt.order_id)
+        if job_id is not None:
+            self.pos.print_jobs([job_id], announce=True)
 
     def action_invoice(self) -> None:
         self.app.push_screen(InvoiceScreen(self.receipt.invoice_number))

@@ -12,7 +12,7 @@ from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.money import format_plain, format_rate, parse_minor
 from pos_tui.screens.base import Message, PosScreen, after_typing, right
-from pos_tui.services import customers, invoices, refunds, sales, sessions
+from pos_tui.services import customers, invoices, printing, refunds, sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
 from pos_tui.services.validation import percent
@@ -26,6 +26,7 @@ class SaleScreen(PosScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sale: SaleView | None = None
+        self._printer: tuple[printing.PrinterInfo | None] | None = None  # read once, when first needed
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -86,7 +87,7 @@ class SaleScreen(PosScreen):
         if sale.discount_bp:
             parts.append(_("discount {rate}: −{amount}").format(
                 rate=format_rate(sale.discount_bp), amount=self.pos.money(sale.discount_minor)))
-        parts.append(_("{points} points").format(points=customer.points))
+        parts.append(_("{points} points ({tier})").format(points=customer.points, tier=customer.tier))
         if customer.owed_minor or customer.credit_limit_minor:
             parts.append(_("owes {owed} of {limit}").format(owed=self.pos.money(customer.owed_minor),
                                                             limit=self.pos.money(customer.credit_limit_minor)))
@@ -99,6 +100,11 @@ class SaleScreen(PosScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "customer_details":
             return self.sale is not None and self.sale.customer is not None
+        if action in ("print", "drawer"):  # no printer: the till is as it always was
+            if self._printer is None:
+                self._printer = (printing.get_printer(self.pos.till),)
+            printer = self._printer[0]
+            return printer is not None and (action == "print" or printer.drawer)
         return True
 
     def selected_line(self) -> LineView | None:
@@ -423,17 +429,38 @@ class SaleScreen(PosScreen):
             return
         self.app.push_screen(PaymentScreen(self.sale), self.paid)
 
+    def action_print(self) -> None:
+        """F12: print what waits for the printer, or else the last receipt again."""
+        again = printing.print_again(self.pos.till)
+        if not again.job_ids:
+            self.say(_("Nothing to print yet on this till."))
+            return
+        self.pos.print_jobs(again.job_ids, announce=True)
+        self.say(ngettext("Printing the receipt that waited…", "Printing the {n} receipts that waited…",
+                          again.waiting).format(n=again.waiting) if again.waiting
+                 else _("Printing a copy of {number}…").format(number=again.number))
+
+    def action_drawer(self) -> None:
+        """Open the drawer with no sale: a manager approves, and it is recorded."""
+        self.with_approval(
+            lambda pin: printing.open_drawer(self.pos.till, self._cashier_id(), pin),
+            lambda job_id: (self.pos.print_jobs([job_id], announce=True), self.say(_("Opening the drawer…"))),
+            self._fail)
+
     def paid(self, receipt: Receipt | None) -> None:
         from pos_tui.screens.receipt import ReceiptScreen
 
         if receipt is None:
             return
+        self.pos.print_receipt(receipt)  # the sale is committed: the printer can only fail the paper
 
         def next_sale(_result: object) -> None:
             self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
             done = {"refund": _("Refund {number} done."),
                     "account_payment": _("Payment on account {number} received.")}
-            self.say(done.get(receipt.kind, _("Sale {number} paid.")).format(number=receipt.number))
+            problem = self.pos.printer_problem
+            self.say(done.get(receipt.kind, _("Sale {number} paid.")).format(number=receipt.number)
+                     + (f" · {problem}" if problem else ""), error=bool(problem))
             self.query_one("#code", Input).focus()
 
         self.app.push_screen(ReceiptScreen(receipt), next_sale)
