@@ -15,12 +15,20 @@ example.com/.net/.org domains, so none can reach a real person), tax IDs with co
 digits (NIF/NIE/CIF, RFC, NIT, CUIT, RUT, RUC), loyalty cards, a few discounts. Weighted to
 Spain, as the demo store is Spanish.
 
+The loyalty ledger of those sales, as the services write it (`loyalty.on_checkout`, and a nightly
+`loyalty.expire` at 03:00): points earned on every sale with a customer under the rules in force
+then (tier from the year's spend, excluded products, minimum sale), now and then a sale partly
+paid with points (a `points` payment and its redeem entry, the points closest to expiry taken
+first), and the expiry of what is left a year on; `Customer.points` is the ledger's balance. It
+draws from its own random generator, so the customers and the other sales are the same with it.
+
 Deterministic: the same seed, counts, `today` and starting database give the same rows.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import json
 import random
@@ -28,9 +36,11 @@ import re
 import time
 import unicodedata
 import uuid as uuidlib
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 import phonenumbers
 from stdnum.ar import cuit as ar_cuit
@@ -46,8 +56,8 @@ from pos_tui import db, models
 from pos_tui.errors import StateError
 from pos_tui.i18n import _
 from pos_tui.money import LineAmounts, line_amounts, order_totals
-from pos_tui.services import customer_search
-from pos_tui.services.payments import CARD, CASH, TRANSFER, Tender, plan_payments
+from pos_tui.services import customer_search, loyalty
+from pos_tui.services.payments import CARD, CASH, POINTS, TRANSFER, Tender, plan_payments
 from pos_tui.services.store import get_store
 
 Progress = Callable[[int, int], None]
@@ -75,6 +85,7 @@ class GenerateSummary:
     seed: int
     first_day: date | None = None
     last_day: date | None = None
+    loyalty_entries: int = 0
 
 
 # Weighted choices ---------------------------------------------------------------------------------
@@ -1316,10 +1327,12 @@ def generate(customers: int, orders: int, seed: int = 42, progress: Progress | N
         _fix_sequences(C)
 
         # 4. The sessions (one per day and till), the sales, their lines and payments.
-        summary = _write_sales(rng, plan, products, cashiers, sketches, customer_ids, offsets, step)
+        book = _LoyaltyBook(random.Random(f"loyalty:{seed}"), shop.exponent, offsets) if orders else None
+        summary = _write_sales(rng, plan, products, cashiers, sketches, customer_ids, offsets, step, book)
     return GenerateSummary(customers, orders, summary["lines"], summary["payments"], summary["sessions"],
                            token_count, time.perf_counter() - started, seed,
-                           days[0] if orders else None, days[-1] if orders else None)
+                           days[0] if orders else None, days[-1] if orders else None,
+                           summary.get("loyalty_entries", 0))
 
 
 class _bulk_session:
@@ -1367,7 +1380,7 @@ def _tenders(total: int, preference: str, rng: random.Random) -> list[Tender]:
 
 def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: list[int],
                  sketches: list[_Sketch], customer_ids: list[int], offsets: dict[date, timedelta],
-                 step: Callable[[int], None]) -> dict:
+                 step: Callable[[int], None], book: _LoyaltyBook | None = None) -> dict:
     S, O, L, Pay, Seq = models.PosSession, models.Order, models.OrderLine, models.Payment, models.Sequence
     counts = {"lines": 0, "payments": 0, "sessions": 0}
     if not plan:
@@ -1427,8 +1440,11 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                             discount)
                     lines.append((product, quantity, amounts))
                 totals = order_totals((product.tax_rate_bp, amounts) for product, _q, amounts in lines)
-                payments = plan_payments(totals.total_minor,
-                                         _tenders(totals.total_minor, sketch.payment if sketch else "", rng))
+                tenders = _tenders(totals.total_minor, sketch.payment if sketch else "", rng)
+                points_money = 0
+                if book is not None and who >= 0:
+                    tenders, points_money = book.tenders(customer_ids[who], paid_at, totals.total_minor, tenders)
+                payments = plan_payments(totals.total_minor, tenders)
                 session["cash"] += sum(p.amount_minor for p in payments.lines if p.method == CASH)
                 numbers[till] += 1
                 order_id = next_order
@@ -1458,9 +1474,15 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                         "amount_minor": payment.amount_minor, "tendered_minor": payment.tendered_minor,
                         "change_minor": payment.change_minor, "created_at": paid_text})
                     next_payment += 1
+                if book is not None and who >= 0:
+                    book.checkout(customer_ids[who], order_id, paid_at, totals.total_minor, lines, points_money)
             order_table.flush()
             counts["lines"] += line_table.flush()
             counts["payments"] += payment_table.flush()
+            if book is not None:
+                if start + CHUNK >= len(plan):
+                    book.expire_until(None)  # the nightly runs after the last sale
+                counts["loyalty_entries"] = counts.get("loyalty_entries", 0) + book.flush()
             if start + CHUNK >= len(plan):  # the last chunk: close the books
                 for session in sessions.values():
                     expected = session["opening_float_minor"] + session["cash"]
@@ -1474,5 +1496,148 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                     Seq.insert(name=name, last_value=0).on_conflict_ignore().execute()
                     Seq.update(last_value=value).where(Seq.name == name).execute()
                 _fix_sequences(O, L, Pay)
+                if book is not None:
+                    book.save_balances()
         step(min(CHUNK, len(plan) - start))
     return counts
+
+
+# The loyalty ledger ------------------------------------------------------------------------------
+
+#: A customer whose points are worth at least this many currency units pays part of a sale with
+#: them this often.
+REDEEM_FROM_UNITS = 5
+REDEEM_SHARE = 0.3
+
+
+class _LoyaltyBook:
+    """The loyalty ledger of the generated sales, kept in memory as the sales are written in time
+    order and written out with each chunk: what `loyalty.on_checkout` writes at each checkout
+    (redeem, then earn), and what `loyalty.expire` writes when run every night at 03:00 (local
+    time). A lot is `[expires_at, entry id, points left]`; each customer's lots are kept in the
+    order the services take them (closest to expiry first, never-expiring last)."""
+
+    def __init__(self, rng: random.Random, exp: int, offsets: dict[date, timedelta]):
+        R, P = models.LoyaltyRule, models.Product
+        rows = list(R.select().order_by(R.valid_from, R.id))
+        self.starts = [row.valid_from for row in rows]
+        self.versions = [(row.id, loyalty._rules(row)) for row in rows]
+        self.default = (None, loyalty._rules(None))
+        self.categories = dict(P.select(P.id, P.category).tuples())
+        self.rng, self.exp = rng, exp
+        self.runs = [datetime(d.year, d.month, d.day, 3) - offsets[d] for d in sorted(offsets)]
+        self.next_run = 0
+        self.lots: dict[int, list[list]] = {}
+        self.balance: dict[int, int] = {}
+        self.spend: dict[int, deque] = {}
+        self.spend_sum: dict[int, int] = {}
+        self.expiring: list[tuple] = []  # heap of (expires_at, entry id, customer, order, lot)
+        self.entries, self.uses = _Table(models.LoyaltyEntry), _Table(models.LoyaltyUse)
+        self.next_entry, self.next_use = _next_id(models.LoyaltyEntry), _next_id(models.LoyaltyUse)
+        self.written = 0
+
+    def rules_at(self, at: datetime) -> tuple[int | None, loyalty.Rules]:
+        index = bisect.bisect_right(self.starts, at) - 1
+        return self.versions[index] if index >= 0 else self.default
+
+    def _entry(self, customer: int, at: datetime, kind: str, points: int, order: int | None, *,
+               rule: int | None = None, expires_at: datetime | None = None, reason: str = "") -> int:
+        entry_id = self.next_entry
+        self.next_entry += 1
+        self.entries.add({"id": entry_id, "customer": customer, "at": _db_time(at), "kind": kind, "points": points,
+                          "order": order, "rule": rule, "cashier": None, "reason": reason,
+                          "expires_at": _db_time(expires_at) if expires_at else None})
+        self.balance[customer] = self.balance.get(customer, 0) + points
+        return entry_id
+
+    def _use(self, entry: int, source: int, points: int) -> None:
+        self.uses.add({"id": self.next_use, "entry": entry, "source": source, "points": points})
+        self.next_use += 1
+
+    def expire_until(self, at: datetime | None) -> None:
+        """The nightly expiry runs up to `at` (None: every run)."""
+        while self.next_run < len(self.runs) and (at is None or self.runs[self.next_run] <= at):
+            run = self.runs[self.next_run]
+            self.next_run += 1
+            while self.expiring and self.expiring[0][0] <= run:
+                _expires, source, customer, order, lot = heapq.heappop(self.expiring)
+                left = lot[2]
+                if left <= 0:
+                    continue
+                entry = self._entry(customer, run, loyalty.EXPIRE, -left, order, reason=f"#{source}")
+                self._use(entry, source, left)
+                lot[2] = 0
+                self.lots[customer] = [other for other in self.lots[customer] if other[2] > 0]
+
+    def tenders(self, customer: int, paid_at: datetime, total: int, drawn: list[Tender]) -> tuple[list[Tender], int]:
+        """Now and then, part of the sale paid with points: the tenders and the money paid with points."""
+        self.expire_until(paid_at)
+        _rule, rules = self.rules_at(paid_at)
+        worth = loyalty.money_for_points(self.balance.get(customer, 0), rules)
+        if not rules.enabled or worth < REDEEM_FROM_UNITS * 10 ** self.exp or self.rng.random() >= REDEEM_SHARE:
+            return drawn, 0
+        money = min(total, worth)
+        rest = total - money
+        tenders = [Tender(POINTS, money)]
+        if rest:
+            method = drawn[0].method
+            tenders.append(Tender(CASH, _cash_tender(rest, self.rng)) if method == CASH else Tender(method, rest))
+        return tenders, money
+
+    def checkout(self, customer: int, order: int, paid_at: datetime, total: int, lines, points_money: int) -> None:
+        """What `loyalty.on_checkout` writes for this sale."""
+        rule_id, rules = self.rules_at(paid_at)
+        if points_money:
+            points = loyalty.points_for_money(points_money, rules)
+            entry = self._entry(customer, paid_at, loyalty.REDEEM, -points, order, rule=rule_id)
+            lots = self.lots[customer]
+            for lot in lots:
+                taken = min(lot[2], points)
+                if taken <= 0:
+                    break
+                self._use(entry, lot[1], taken)
+                lot[2] -= taken
+                points -= taken
+            self.lots[customer] = [lot for lot in lots if lot[2] > 0]
+        window = self.spend.setdefault(customer, deque())
+        since = paid_at - timedelta(days=365)
+        previous = self.spend_sum.get(customer, 0)
+        while window and window[0][0] < since:
+            previous -= window.popleft()[1]
+        window.append((paid_at, total))
+        self.spend_sum[customer] = previous + total
+        if not rules.enabled or total < rules.min_order_minor:
+            return
+        tier = loyalty.tier_for(previous, rules)
+        eligible = sum(amounts.total_minor for product, _q, amounts in lines
+                       if not (product.sku.upper() in rules.excluded_skus
+                               or (self.categories.get(product.id) and
+                                   self.categories[product.id] in rules.excluded_categories)))
+        units = Decimal(max(0, eligible - points_money)).scaleb(-self.exp)
+        earned = int((units * rules.points_per_unit_milli / 1000 * tier.multiplier_bp / 10_000)
+                     .to_integral_value(rounding=ROUND_FLOOR))
+        if earned <= 0:
+            return
+        expires = paid_at + timedelta(days=rules.expiry_days) if rules.expiry_days else None
+        entry = self._entry(customer, paid_at, loyalty.EARN, earned, order, rule=rule_id, expires_at=expires)
+        lot = [expires, entry, earned]
+        bisect.insort(self.lots.setdefault(customer, []), lot,
+                      key=lambda lot: (lot[0] is None, lot[0] or datetime.min, lot[1]))
+        if expires is not None:
+            heapq.heappush(self.expiring, (expires, entry, customer, order, lot))
+
+    def flush(self) -> int:
+        """Write what the chunk's sales added to the ledger (after their orders)."""
+        count = self.entries.flush()
+        self.uses.flush()
+        self.written += count
+        return count
+
+    def save_balances(self) -> None:
+        """`Customer.points`, the ledger's cache, set to each customer's balance."""
+        changed = [(points, customer) for customer, points in self.balance.items() if points]
+        if changed:
+            param = db.database.param
+            db.database.cursor().executemany(f'UPDATE "customer" SET "points" = {param} WHERE "id" = {param}',
+                                             changed)
+        _fix_sequences(models.LoyaltyEntry, models.LoyaltyUse)
