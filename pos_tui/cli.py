@@ -15,7 +15,10 @@ from rich.table import Table
 from pos_tui import cli_common, db
 from pos_tui.cli_common import Settings, console, fail
 from pos_tui.cli_customers import customers_app
+from pos_tui.cli_data import backup_cmd, check_cmd, export_app, import_app, restore_cmd
 from pos_tui.cli_invoices import invoice_app, store_app
+from pos_tui.cli_loyalty import loyalty_app
+from pos_tui.cli_printer import printer_app
 from pos_tui.cli_tills import cashier_app, session_app
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -27,13 +30,18 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-db_app = typer.Typer(help="The database: create it, see where it is.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: create it, see where it is, back it up, restore it, check it.",
+                     no_args_is_help=True)
 app.add_typer(session_app, name="session")
 app.add_typer(cashier_app, name="cashier")
 app.add_typer(db_app, name="db")
 app.add_typer(customers_app, name="customers")
 app.add_typer(invoice_app, name="invoice")
 app.add_typer(store_app, name="store")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+app.add_typer(printer_app, name="printer")
+app.add_typer(loyalty_app, name="loyalty")
 
 # Shared with the other command modules (pos_tui.cli_customers looks them up here).
 _settings, _open, _run, _store = cli_common.settings, cli_common.open_db, cli_common.run, cli_common.require_store
@@ -76,6 +84,11 @@ def db_init(ctx: typer.Context) -> None:
 def db_path(ctx: typer.Context) -> None:
     """Print where the database is."""
     console.print(db.resolve_target(_settings(ctx).db), highlight=False)
+
+
+db_app.command("backup")(backup_cmd)
+db_app.command("restore")(restore_cmd)
+db_app.command("check")(check_cmd)
 
 
 @app.command("demo", help=(

@@ -672,3 +672,53 @@ def balances_cmd(
         table.add_row(str(row.customer_id), Text(row.name), *(amount(row.buckets[b]) for b in credit.BUCKETS),
                       Text(amount(row.total_minor), style="red" if over else ""), amount(row.credit_limit_minor))
     console.print(table)
+
+
+@customers_app.command("data")
+def data_cmd(
+    ctx: typer.Context,
+    customer_id: CustomerId,
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", show_default=False,
+                                               help="Write to FILE instead of the standard output.")] = None,
+) -> None:
+    """Everything stored about a customer, as one JSON document (their right of access): the profile,
+    sales with lines and payments, invoices as issued, loyalty entries, the audit trail, the
+    change-feed events. Times in ISO 8601 (UTC), amounts in integer minor units of `currency`."""
+    from pos_tui.services import privacy
+
+    _begin(ctx)
+    document = json.dumps(_call(privacy.customer_data, customer_id), ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(document)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(document + "\n")
+    except OSError as exc:
+        cli_common.fail(_("--output: cannot write {path}: {reason}").format(path=output, reason=exc.strerror or exc))
+    cli_common.console.print(_("Customer {id}'s data written to {path}.").format(id=customer_id, path=output),
+                             highlight=False, soft_wrap=True)
+
+
+@customers_app.command("anonymise")
+def anonymise_cmd(
+    ctx: typer.Context,
+    customer_id: CustomerId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a customer's personal data for good (their right to erasure): name, email, phones,
+    address, tax ID, notes, special terms, loyalty card, marketing consent, search tokens, and the
+    old values in their audit trail and change-feed events. Their sales and the invoices' fiscal
+    data, which the law requires, are kept. Audited; told to other systems."""
+    from pos_tui.services import privacy
+
+    _begin(ctx)
+    before = _call(customers.get_customer, customer_id)
+    if not yes and not typer.confirm(_("Anonymise customer {id} ({name})? Their personal data is erased for good; "
+                                       "their sales and invoices are kept.").format(id=customer_id, name=before.name)):
+        cli_common.err.print(_("Nothing was changed."))
+        raise typer.Exit(1)
+    cleared = _call(privacy.anonymise, customer_id)
+    cli_common.console.print(_("Customer {id} anonymised: {fields} cleared; now “{name}”.").format(
+        id=customer_id, fields=", ".join(cleared) or "—", name=privacy.anonymous_name(customer_id)),
+        highlight=False, soft_wrap=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pos_tui import models
 from pos_tui.db import now
-from pos_tui.services.numbering import next_value
+from pos_tui.services.numbering import next_value, next_values
 
 CUSTOMER_CREATED, CUSTOMER_UPDATED = "customer.created", "customer.updated"
 CUSTOMER_ARCHIVED, CUSTOMER_RESTORED, CUSTOMER_ANONYMISED = (
@@ -33,6 +33,21 @@ def emit(kind: str, entity: str, entity_id: int, payload: dict | None = None) ->
     models.Event.create(cursor=cursor, at=now(), kind=kind, entity=entity, entity_id=entity_id,
                         payload=json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
     return cursor
+
+
+def emit_many(items: list[tuple[str, str, int, dict | None]]) -> range:
+    """Record many events at once (kind, entity, entity_id, payload), in that order, inside the
+    caller's write transaction (a bulk import); returns their cursors."""
+    if not items:
+        return range(0)
+    cursors = next_values("outbox", len(items))
+    at = now()
+    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
+             "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
+            for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
+    for start in range(0, len(rows), 500):  # within SQLite's limit of bound parameters
+        models.Event.insert_many(rows[start:start + 500]).execute()
+    return cursors
 
 
 def order_payload(order: models.Order) -> dict:
