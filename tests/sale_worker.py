@@ -3,6 +3,7 @@
     python -m tests.sale_worker crash --db PATH --till T1 --journal FILE --seed N [--crash-point …]
     python -m tests.sale_worker sell  --db PATH --tills T1[,T2…] --sales N --seed N --result FILE
     python -m tests.sale_worker pay   --db PATH
+    python -m tests.sale_worker invoice --db PATH --till T1 --customers 21,22 --sales N --seed N --result FILE
 
 Run it from the repository root (so that `tests` is importable) with the interpreter of the tests.
 Every mode prints `ready` on stdout once the database is open; `sell` and `pay` then wait for a
@@ -24,6 +25,13 @@ sell   Sells `--sales` sales on each till of `--tills` in turn, timing each whol
        when some sales failed: the errors are in the result.
 pay    Reads lines `{"uuid": …, "tenders": [[method, minor], …]}` from stdin, checks each order out
        and prints `{"uuid": …, "number": …, "payments": […]}` (or `{"error": …}`) per line.
+invoice
+       After `go`, `--sales` sales flat out, each for one of the shared `--customers` with a full
+       invoice, paid partly with points when the customer has some, partly on account when the
+       credit allows; every third sale then has one item refunded (a credit note). The tills
+       contend for the same customers, their points and credit, and the invoice series. Writes
+       a JSON result: the numbers issued, the refusals (points another till spent first) and the
+       errors.
 """
 
 from __future__ import annotations
@@ -287,6 +295,56 @@ def run_sell(args) -> int:
     return 0
 
 
+def run_invoice(args) -> int:
+    from pos_tui.errors import ValidationError
+    from pos_tui.services import credit, invoices, loyalty, refunds
+
+    db.open_database(args.db)
+    cashier_id = _cashier_id(args.cashier)
+    customer_ids = [int(c) for c in args.customers.split(",")]
+    shop = Shop.load()
+    rng = random.Random(f"{args.seed}:{args.till}")
+    _ready()
+    sys.stdin.readline()  # go
+    orders, invoice_numbers, refusals, errors = [], [], 0, []
+    for n in range(args.sales):
+        try:
+            sale = sales.current_sale(args.till, cashier_id)
+            for _ in range(rng.randint(1, 3)):
+                sale, _ = sales.add_code(sale.id, rng.choice(shop.products)[0])
+            customer_id = rng.choice(customer_ids)
+            sale = sales.set_customer(sale.id, customer_id)
+            sale = sales.set_invoice(sale.id, True)
+            due = sale.total_minor
+            tenders = []
+            points, money = loyalty.redeemable(customer_id, due // 2)
+            if money and rng.random() < 0.5:
+                tenders.append(Tender("points", money))
+                due -= money
+            customer = models.Customer.get_by_id(customer_id)
+            if rng.random() < 0.3 and credit.balance(customer_id) + due <= customer.credit_limit_minor:
+                tenders.append(Tender("account", due))
+            else:
+                tenders.append(Tender("card", due))
+            try:
+                receipt = sales.checkout(sale.uuid, tenders)
+            except ValidationError:  # another till spent the points or the credit first: refused
+                refusals += 1
+                receipt = sales.checkout(sale.uuid, [Tender("card", sale.total_minor)])
+            orders.append(receipt.number)
+            invoice_numbers += [i.number for i in invoices.for_order(receipt.order_id)]
+            if n % 3 == 2:
+                line = refunds.refundable(receipt.order_id).lines[0]
+                back = refunds.refund(receipt.order_id, {line.line_id: 1}, args.till, cashier_id)
+                orders.append(back.number)
+                invoice_numbers += [i.number for i in invoices.for_order(back.order_id)]
+        except Exception as exc:
+            errors.append({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
+    with open(args.result, "w", encoding="utf-8") as handle:
+        json.dump({"orders": orders, "invoices": invoice_numbers, "refusals": refusals, "errors": errors}, handle)
+    return 0
+
+
 def run_pay(args) -> int:
     db.open_database(args.db)
     _ready()
@@ -317,14 +375,19 @@ def main(argv: list[str] | None = None) -> int:
     sell_.add_argument("--sales", type=int, required=True)
     sell_.add_argument("--result", required=True)
     modes.add_parser("pay", help="check out the orders read from stdin")
-    for mode in (crash, sell_):
+    invoice = modes.add_parser("invoice", help="invoiced sales and refunds for shared customers, flat out")
+    invoice.add_argument("--till", required=True)
+    invoice.add_argument("--customers", required=True, help="comma-separated customer ids")
+    invoice.add_argument("--sales", type=int, required=True)
+    invoice.add_argument("--result", required=True)
+    for mode in (crash, sell_, invoice):
         mode.add_argument("--seed", type=int, default=0)
         mode.add_argument("--cashier", default="Luis")
     for mode in modes.choices.values():
         mode.add_argument("--db", required=True)
     args = parser.parse_args(argv)
     try:
-        return {"crash": run_crash, "sell": run_sell, "pay": run_pay}[args.mode](args)
+        return {"crash": run_crash, "sell": run_sell, "pay": run_pay, "invoice": run_invoice}[args.mode](args)
     finally:
         db.close_database()
 

@@ -25,7 +25,8 @@ def test_db_init_creates_the_schema(run, db_path):
     result = run("db", "init")
     assert result.exit_code == 0, result.output
     assert "schema version 1" in result.output
-    assert db_path.exists()
+    db.open_database(str(db_path))
+    assert set(db.database.get_tables()) >= {"store", "customer", "sale_order", "invoice"}
 
 
 def test_demo_then_a_session_from_the_command_line(run):

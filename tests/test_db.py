@@ -3,8 +3,10 @@ import sqlite3
 import pytest
 
 from pos_tui import db, models
+from tests.targets import sqlite_only
 
 
+@sqlite_only
 def test_sqlite_is_opened_with_the_pragmas_that_keep_sales_safe(database):
     pragma = lambda name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
     assert pragma("journal_mode") == "wal"
@@ -38,6 +40,7 @@ def test_an_older_schema_is_upgraded_by_its_migrations(db_path, database, monkey
     assert db.schema_version() == db.SCHEMA_VERSION
 
 
+@sqlite_only
 def test_write_takes_the_write_lock_at_begin(db_path, database):
     """IMMEDIATE: another connection cannot start writing while our transaction is open, even
     before we have written anything."""

@@ -15,6 +15,7 @@ from pos_tui.errors import StateError
 from pos_tui.money import line_amounts, order_totals
 from pos_tui.services import customer_search, customers, demo, generator, sales, validation
 from pos_tui.services.payments import CASH, Tender
+from tests.targets import new_store
 
 CUSTOMERS, ORDERS = 300, 500
 TODAY = date(2026, 6, 15)
@@ -220,7 +221,7 @@ def _dump():
 def test_the_same_seed_gives_the_same_data(tmp_path):
     dumps = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
-        db.open_database(str(tmp_path / f"{name}.sqlite3"))
+        db.open_database(str(new_store(tmp_path, name)))
         try:
             demo.load_demo()
             generator.generate(120, 200, seed=seed, today=TODAY)

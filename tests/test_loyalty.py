@@ -12,6 +12,7 @@ from pos_tui.db import now
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.services import cashiers, customers, demo, loyalty, refunds, sales, sessions
 from pos_tui.services.payments import Tender
+from tests import targets
 
 
 @pytest.fixture
@@ -176,7 +177,9 @@ class LoyaltyMachine(RuleBasedStateMachine):
         from pathlib import Path
 
         self.dir = tempfile.TemporaryDirectory()
-        db.open_database(str(Path(self.dir.name) / "loyalty.sqlite3"))
+        db.close_database()
+        db.open_database(str(Path(self.dir.name) / "loyalty.sqlite3") if not targets.ON_POSTGRES
+                         else targets.empty_session_database())
         demo.load_demo()
         loyalty.set_rules(points_per_unit="10", tiers="Bronze:0:1:0,Silver:30:1.5:0")
         self.luis = cashiers.find_cashier("Luis")

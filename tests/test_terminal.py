@@ -9,13 +9,14 @@ import pytest
 from pos_tui import db
 from pos_tui.services import cashiers, demo, sessions
 from tests.pty_till import ENTER, F2, PtyTill
+from tests.targets import new_store
 
 RICH_COLOURS = re.compile(rb"\x1b\[[0-9;]*[34]8;[25];")  # 256-colour or true-colour SGR
 
 
 @pytest.fixture
 def shop_file(tmp_path):
-    path = tmp_path / "shop.sqlite3"
+    path = new_store(tmp_path, "shop")
     db.open_database(str(path))
     demo.load_demo()
     sessions.open_session("T1", cashiers.find_cashier("Ana").id, 0)

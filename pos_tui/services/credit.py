@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from peewee import fn
 
 from pos_tui import models
-from pos_tui.db import now, transactional
+from pos_tui.db import lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.services import approvals, events
@@ -37,6 +37,7 @@ def check_account_sale(order: models.Order, amount_minor: int, *, cashier_id: in
         return
     if order.customer_id is None:
         raise ValidationError("method", _("a sale on account needs a customer on the sale"))
+    lock_row(models.Customer, order.customer_id)  # what they owe stays true until the commit
     customer = models.Customer.get_by_id(order.customer_id)
     owed = balance(customer.id)
     if owed + amount_minor > customer.credit_limit_minor:
@@ -64,6 +65,7 @@ def receive_payment(customer_id: int, amount_minor: int, method: str, till: str,
         raise StateError(_("Open a session on till {till} before taking money.").format(till=till))
     if method not in (CASH, CARD, TRANSFER):
         raise ValidationError("method", _("pay on account in cash, by card or by transfer"))
+    lock_row(models.Customer, customer_id)  # what they owe stays true until the commit
     customer = models.Customer.get_or_none(models.Customer.id == customer_id)
     if customer is None:
         raise NotFound(_("No customer with id {id}.").format(id=customer_id))

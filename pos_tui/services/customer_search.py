@@ -23,6 +23,16 @@ The queries are plain SQL, a few per keystroke: at these speeds the query builde
 than the database. Only choices of plan are remembered between calls (prefixes found common,
 where the bands of ranks start, roughly how many customers there are); every answer is read
 from the database.
+
+On PostgreSQL, the customers that hold a group's rare prefixes come from its own full-text
+index instead: a stored generated column `search_tsv` holds the customer's tokens as a
+`tsvector` (`array_to_tsvector` of `search_key`: no parsing, no stemming — the words were folded
+here, so both engines fold alike), in a GIN index, and a group is a `tsquery` of prefix lexemes
+(`'maria':* & 'gar':*`); the matches are ranked by PostgreSQL. Which prefixes are common is
+still told by the token index (one B-tree probe: the GIN index cannot count cheaply, and
+PostgreSQL's statistics cannot tell a common phone prefix from a rare one), and common prefixes
+are still answered by the walk by rank. Same matches, same ranking. Where the column cannot be
+made (before PostgreSQL 12, an engine without GIN), the token index serves PostgreSQL entirely.
 """
 
 from __future__ import annotations
@@ -327,6 +337,8 @@ def _group(prefixes: list[str], limit: int) -> list[tuple[int, int]]:
         most = _range_limit()
         counts = {prefix: _count(prefix, most + 1) for prefix in rare} if len(rare) > 1 else {}
         chosen = min(counts, key=counts.__getitem__) if counts else rare[0]
+        if _full_text():
+            return _matching(distinct, limit)
         return _driven(chosen, most, [prefix for prefix in distinct if prefix != chosen], limit)
     # Every prefix is common: walk customers by rank, the first matches end it. The walk goes by
     # bands (the best WALK_LIMIT customers, then twice as many…): should the words rarely come
@@ -347,22 +359,83 @@ def _group(prefixes: list[str], limit: int) -> list[tuple[int, int]]:
                 cap = min(cap, counts[prefix] + 1)
             chosen = min(counts, key=counts.__getitem__)
         if counts[chosen] * _CHECK_COST < to_walk:
+            if _full_text():
+                return _matching(distinct, limit)
             return _driven(chosen, counts[chosen], [prefix for prefix in distinct if prefix != chosen], limit,
                            stages=CANDIDATE_STAGES if rows else ())
         high, seen = low, 2 * seen
 
 
 def search_ids(query: str, limit: int = 30) -> list[int]:
-    """Customer ids matching `query`, best ranked first. Archived customers have no tokens."""
+    """Customer ids matching `query`, best ranked first (the newest customer first among equals).
+    Archived customers have no tokens."""
     groups = query_groups(query)
     C = models.Customer
     if not groups:
         if (query or "").strip():
             return []
         return [row for row, in C.select(C.id).where(C.archived == False)  # noqa: E712
-                .order_by(C.score.desc()).limit(limit).tuples()]
+                .order_by(C.score.desc(), C.id.desc()).limit(limit).tuples()]
     found: dict[int, int] = {}
     for group in groups:
         for customer, rank in _group(group, limit):
             found[customer] = rank
-    return [customer for customer, _rank in sorted(found.items(), key=lambda item: -item[1])[:limit]]
+    return [customer for customer, rank in sorted(found.items(), key=lambda item: (-item[1], -item[0]))[:limit]]
+
+
+# PostgreSQL's full text -----------------------------------------------------------------------
+
+#: The tokens of `search_key` as a tsvector, lexeme for lexeme.
+TSVECTOR = "array_to_tsvector(array_remove(string_to_array(btrim(search_key), ' '), ''))"
+FULL_TEXT_COLUMN, FULL_TEXT_INDEX = "search_tsv", "customer_search_tsv"
+# MATERIALIZED: the matches from the GIN index, then ranked — never a walk by rank the planner
+# might prefer on a wrong guess of how many match.
+_FULL_TEXT_SQL = (f"WITH hits AS MATERIALIZED (SELECT id, score FROM customer WHERE NOT archived AND "
+                  f"{FULL_TEXT_COLUMN} @@ %s::tsquery) SELECT id, score FROM hits ORDER BY score DESC, id DESC LIMIT %s")
+
+
+def _matching(prefixes: list[str], limit: int) -> list[tuple[int, int]]:
+    """The best `limit` customers with every prefix, from the GIN index (PostgreSQL)."""
+    return _rows(_FULL_TEXT_SQL, [to_tsquery([prefixes]), limit])
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def to_tsquery(groups: list[list[str]]) -> str:
+    """The tsquery text of the groups: each prefix a prefix lexeme, a group's prefixes joined by
+    `&`, the groups by `|`."""
+    return " | ".join("(" + " & ".join(_lexeme(prefix) + ":*" for prefix in group) + ")" for group in groups)
+
+
+def ensure_postgres_index() -> None:
+    """Add the full-text column and its index when missing (inside the schema's transaction; on a
+    large table, once, it takes a while). Where the engine refuses, the token index answers."""
+    from pos_tui.db import database
+
+    try:
+        with database.atomic():
+            database.execute_sql(
+                f"ALTER TABLE customer ADD COLUMN IF NOT EXISTS {FULL_TEXT_COLUMN} tsvector "
+                f"GENERATED ALWAYS AS ({TSVECTOR}) STORED")
+            database.execute_sql(f"CREATE INDEX IF NOT EXISTS {FULL_TEXT_INDEX} ON customer "
+                                 f"USING gin ({FULL_TEXT_COLUMN}) WHERE NOT archived")
+    except Exception:  # noqa: BLE001 - any refusal means: search with the token index
+        pass
+    _FULL_TEXT.pop(id(database.obj), None)
+
+
+def _full_text() -> bool:
+    """The database has the full-text column and index (PostgreSQL)."""
+    if is_sqlite():
+        return False
+    key = id(database.obj)
+    found = _FULL_TEXT.get(key)
+    if found is None:
+        found = _FULL_TEXT[key] = bool(_rows(
+            "SELECT 1 FROM pg_indexes WHERE indexname = %s AND schemaname = current_schema()", [FULL_TEXT_INDEX]))
+    return found
+
+
+_FULL_TEXT: dict[int, bool] = {}

@@ -3,7 +3,11 @@ the change itself, read in order by cursor (`pos export events --after CURSOR`).
 
 If the process dies, the change and its event are both there or neither is: nothing is lost,
 nothing is sent twice. The cursor comes from a gapless counter taken under the write lock, so
-events are numbered in the order their transactions committed.
+events are numbered in the order their transactions committed. The events of a transaction are
+written at its end, just before it commits (`db.before_commit`): on SQLite that changes nothing;
+on PostgreSQL the counter's row lock, which every writer of events waits for, is then held only
+for those last statements and the commit, and always taken after the transaction's other locks
+(sale, customer, number series), so that tills never wait for each other in a circle.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pos_tui import models
-from pos_tui.db import now
+from pos_tui.db import before_commit, now
 from pos_tui.services.numbering import next_value, next_values
 
 CUSTOMER_CREATED, CUSTOMER_UPDATED = "customer.created", "customer.updated"
@@ -27,27 +31,28 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def emit(kind: str, entity: str, entity_id: int, payload: dict | None = None) -> int:
-    """Record an event inside the caller's write transaction; returns its cursor."""
-    cursor = next_value("outbox")
-    models.Event.create(cursor=cursor, at=now(), kind=kind, entity=entity, entity_id=entity_id,
-                        payload=json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
-    return cursor
+def emit(kind: str, entity: str, entity_id: int, payload: dict | None = None) -> None:
+    """Record an event in the caller's write transaction (written as it commits)."""
+    emit_many([(kind, entity, entity_id, payload)])
 
 
-def emit_many(items: list[tuple[str, str, int, dict | None]]) -> range:
-    """Record many events at once (kind, entity, entity_id, payload), in that order, inside the
-    caller's write transaction (a bulk import); returns their cursors."""
+def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
+    """Record many events (kind, entity, entity_id, payload), in that order, in the caller's write
+    transaction (written as it commits, numbered then)."""
     if not items:
-        return range(0)
-    cursors = next_values("outbox", len(items))
+        return
     at = now()
-    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
-             "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
-            for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
+    told = [(kind, entity, entity_id, json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
+            for kind, entity, entity_id, payload in items]
+    before_commit(lambda: _write(at, told))
+
+
+def _write(at: datetime, told: list[tuple[str, str, int, str]]) -> None:
+    cursors = next_values("outbox", len(told)) if len(told) > 1 else [next_value("outbox")]
+    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id, "payload": payload}
+            for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)]
     for start in range(0, len(rows), 500):  # within SQLite's limit of bound parameters
         models.Event.insert_many(rows[start:start + 500]).execute()
-    return cursors
 
 
 def order_payload(order: models.Order) -> dict:

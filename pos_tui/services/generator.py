@@ -52,6 +52,8 @@ from stdnum.es import nie as es_nie
 from stdnum.mx import rfc as mx_rfc
 from stdnum.pe import ruc as pe_ruc
 
+from peewee import BooleanField
+
 from pos_tui import db, models
 from pos_tui.errors import StateError
 from pos_tui.i18n import _
@@ -1176,6 +1178,8 @@ class _Table:
             elif isinstance(default, bool):
                 default = int(default)
             self.defaults[f.name] = default
+        # SQLite takes 0/1 for a boolean; PostgreSQL wants true/false.
+        self.booleans = [] if db.is_sqlite() else [i for i, f in enumerate(fields) if isinstance(f, BooleanField)]
         self.rows: list[tuple] = []
 
     def add(self, values: dict) -> None:
@@ -1185,8 +1189,19 @@ class _Table:
     def flush(self) -> int:
         count = len(self.rows)
         if count:
+            if self.booleans:
+                rows = [list(row) for row in self.rows]
+                for row in rows:
+                    for i in self.booleans:
+                        row[i] = None if row[i] is None else bool(row[i])
+                self.rows = [tuple(row) for row in rows]
             cursor = db.database.cursor()
-            cursor.executemany(self.sql, self.rows)
+            if db.is_sqlite():
+                cursor.executemany(self.sql, self.rows)
+            else:  # one statement per thousand rows, not one per row
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, self.sql.split(" VALUES ")[0] + " VALUES %s", self.rows, page_size=1000)
             self.rows = []
         return count
 

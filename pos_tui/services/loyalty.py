@@ -19,7 +19,7 @@ from decimal import ROUND_FLOOR, Decimal
 from peewee import JOIN, fn
 
 from pos_tui import models
-from pos_tui.db import now, transactional
+from pos_tui.db import is_sqlite, lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.services import events, validation
@@ -294,6 +294,7 @@ def on_checkout(order: models.Order, points_tenders: list[int], exp: int) -> Non
             raise ValidationError("method", _("paying with points needs a customer on the sale"))
         return
     E = models.LoyaltyEntry
+    lock_row(models.Customer, order.customer_id)  # the balance stays true until the commit
     if E.select().where((E.order == order.id) & (E.kind.in_([EARN, REDEEM]))).exists():
         return  # already written: a retried commit
     rules = current_rules(order.paid_at)
@@ -324,6 +325,7 @@ def on_refund(original: models.Order, refund: models.Order) -> None:
         return
     E, P = models.LoyaltyEntry, models.Payment
     customer = original.customer_id
+    lock_row(models.Customer, customer)
     earned = E.get_or_none((E.order == original.id) & (E.kind == EARN))
     redeemed = E.get_or_none((E.order == original.id) & (E.kind == REDEEM))
     returned = -refund.total_minor
@@ -352,6 +354,7 @@ def adjust(customer_id: int, points: int, reason: str, manager_id: int) -> int:
     manager = models.Cashier.get_or_none((models.Cashier.id == manager_id) & (models.Cashier.role == "manager"))
     if manager is None:
         raise PosError(_("Only a manager adjusts points."))
+    lock_row(models.Customer, customer_id)
     if models.Customer.get_or_none(models.Customer.id == customer_id) is None:
         raise NotFound(_("No customer with id {id}.").format(id=customer_id))
     check = validation.Checker()
@@ -377,8 +380,14 @@ def expire(at: datetime | None = None) -> int:
     due = (E.select(E.id, E.customer, E.order, E.points - fn.COALESCE(used.c.used, 0))
            .join(used, JOIN.LEFT_OUTER, on=(used.c.source_id == E.id))
            .where((E.points > 0) & E.expires_at.is_null(False) & (E.expires_at <= at)).tuples())
+    due = list(due)
+    # Every customer concerned locked in one order before any is changed (engines with row locks).
+    if due and not is_sqlite():
+        C, ids = models.Customer, sorted({row[1] for row in due})
+        for start in range(0, len(ids), 10_000):
+            lock(C.select(C.id).where(C.id.in_(ids[start:start + 10_000])).order_by(C.id)).execute()
     total = 0
-    for entry_id, customer, order_id, left in list(due):
+    for entry_id, customer, order_id, left in due:
         if left <= 0:
             continue
         # one expiry per earning: its order (unique per kind) or, for an adjustment, none

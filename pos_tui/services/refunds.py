@@ -11,7 +11,7 @@ from datetime import datetime
 from peewee import fn
 
 from pos_tui import models
-from pos_tui.db import now, transactional
+from pos_tui.db import lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.services import events, invoices, loyalty, pricing
@@ -116,6 +116,10 @@ def _refund_payments(original: models.Order, total_minor: int, method: str) -> l
 def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int | None = None,
            method: str = ORIGINAL) -> Receipt:
     """Refund `quantities` (line id -> how many) of a paid sale at `till`, in one transaction."""
+    # The sale's row, then its customer's, locked first: two tills refunding the same sale never
+    # give back more than was sold, nor points the customer no longer has.
+    lock_row(models.Order, order_id)
+    lock_row(models.Customer, models.Order.select(models.Order.customer).where(models.Order.id == order_id).scalar())
     sale = refundable(order_id)
     till = check_till(till)
     if method not in (ORIGINAL, IN_CASH):

@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from pos_tui import models
-from pos_tui.db import now, transactional
+from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
@@ -120,7 +120,8 @@ def parse_code(text: str) -> tuple[int, str]:
 
 
 def _draft(order_id: int) -> models.Order:
-    order = models.Order.get_or_none(models.Order.id == order_id)
+    """The draft, locked (on engines with row locks) until the transaction ends."""
+    order = lock(models.Order.select().where(models.Order.id == order_id)).first()
     if order is None:
         raise NotFound(_("No sale with id {id}.").format(id=order_id))
     if order.state != "draft":
@@ -302,9 +303,13 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     """Pay the sale in one transaction. Paying an already paid sale changes nothing. What goes on
     the customer's account must fit their credit limit, or a manager approves."""
     O = models.Order
-    order = O.get_or_none(O.uuid == uuidlib.UUID(str(order_uuid)))
+    # The sale's row locked first, then its customer's: a second till paying the same sale waits
+    # here and then finds it paid; points and credit are checked against a balance nobody else
+    # changes meanwhile. (On SQLite the write transaction holds the only lock already.)
+    order = lock(O.select().where(O.uuid == uuidlib.UUID(str(order_uuid)))).first()
     if order is None:
         raise NotFound(_("No sale with reference {uuid}.").format(uuid=order_uuid))
+    lock_row(models.Customer, order.customer_id)
     if order.state == "paid":
         return get_receipt(order.id)
     if order.state != "draft":
