@@ -3,10 +3,24 @@ workers run in other threads and each would see its own empty memory database)."
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from pos_tui import db
+from pos_tui import db, i18n, l10n
 from pos_tui.services import cashiers, demo, sessions
+
+# The tests read the English texts: the till, the CLI and the child processes they start speak
+# English whatever the machine's locale (tests/test_i18n.py switches to Spanish where it means to).
+os.environ["POS_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+    l10n.set_country("")
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel import Locale, UnknownLocaleError
-
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import transactional
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
@@ -28,19 +26,20 @@ class StoreInfo:
         return format_money(minor, self.currency, self.locale, self.exponent)
 
 
-def locale_for(country: str) -> str:
-    """The most likely locale of a country (ES -> es_ES, MX -> es_MX, US -> en_US)."""
-    try:
-        return str(Locale.parse(f"und_{country}"))
-    except (UnknownLocaleError, ValueError):
-        return "en_US"
+def locale_for(country: str, language: str | None = None) -> str:
+    """The locale of amounts and dates: `language` (default: the one in use) in the store's country
+    when CLDR pairs them (ES -> es_ES or en_ES, MX -> es_MX, US -> en_US or es_US), else the
+    country's own locale."""
+    return l10n.locale_for(country, language)
 
 
 def get_store() -> StoreInfo | None:
+    """The store, with the locale of the language in use (`StoreInfo.locale`)."""
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         return None
-    return StoreInfo(row.name, row.country, row.currency, row.locale, exponent(row.currency))
+    l10n.set_country(row.country)
+    return StoreInfo(row.name, row.country, row.currency, locale_for(row.country), exponent(row.currency))
 
 
 def require_store() -> StoreInfo:
@@ -62,7 +61,7 @@ def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: 
     check.done()
     if models.Store.select().exists():
         raise StateError(_("This database already has a store."))
-    models.Store.create(name=name, country=country, currency=currency, locale=locale_for(country))
+    models.Store.create(name=name, country=country, currency=currency, locale=l10n.country_locale(country))
     cashiers.add_cashier(cashier_name, pin, role="manager")
     return require_store()
 
