@@ -12,6 +12,7 @@ so code with no store at hand (a CLI table, a receipt laid out by a worker) form
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
@@ -32,8 +33,11 @@ def set_country(country: str) -> None:
 def locale_for(country: str, language: str | None = None) -> str:
     """The locale for `language` (default: the current one) in `country`: es_ES, en_ES, es_MX,
     en_US…; the country's most likely locale when CLDR has no such pair; en_US for no country."""
-    language = i18n.normalize(language) or i18n.get_language()
-    country = (country or "").upper()
+    return _locale_for((country or "").upper(), i18n.normalize(language) or i18n.get_language())
+
+
+@functools.cache
+def _locale_for(country: str, language: str) -> str:
     if country:
         for code in (f"{language}_{country}", f"und_{country}"):
             try:

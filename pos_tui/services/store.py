@@ -22,8 +22,9 @@ class StoreInfo:
     exponent: int
 
     def money(self, minor: int) -> str:
-        """An amount in minor units, formatted for the store's currency and locale."""
-        return format_money(minor, self.currency, self.locale, self.exponent)
+        """An amount in minor units, formatted for the store's currency, in the locale of the
+        language being written in (a receipt in its customer's language follows it)."""
+        return format_money(minor, self.currency, locale_for(self.country), self.exponent)
 
 
 def locale_for(country: str, language: str | None = None) -> str:
@@ -34,12 +35,14 @@ def locale_for(country: str, language: str | None = None) -> str:
 
 
 def get_store() -> StoreInfo | None:
-    """The store, with the locale of the language in use (`StoreInfo.locale`)."""
+    """The store. Its `locale` is its country's own (es_ES); amounts and dates are written in the
+    locale of the language in use in that country (`StoreInfo.money`, `pos_tui.l10n`)."""
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         return None
     l10n.set_country(row.country)
-    return StoreInfo(row.name, row.country, row.currency, locale_for(row.country), exponent(row.currency))
+    return StoreInfo(row.name, row.country, row.currency, row.locale or l10n.country_locale(row.country),
+                     exponent(row.currency))
 
 
 def require_store() -> StoreInfo:
