@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Iterator
 
 from typer import rich_utils
+from typer._click.core import Command
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
@@ -37,6 +38,7 @@ TYPER_WORDS = {
 TYPER_GETTEXT = (N_("(dynamic)"), N_("default: {default}"), N_("required"), N_("env var: {var}"),
                  N_("Missing command."), N_("No such command {name!r}."))
 USAGE = N_("Usage: ")
+HELP_OPTION = N_("Show this message and exit.")
 OPTIONS_METAVAR = N_("[OPTIONS]")
 COMMAND_METAVAR = N_("COMMAND [ARGS]...")
 #: Options of the root command that take a value (the language is looked for before the command).
@@ -59,6 +61,18 @@ def _usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
 
 
 HelpFormatter.write_usage = _usage  # "Usage: " in the chosen language
+
+_get_help_option = Command.get_help_option
+
+
+def _help_option(self, ctx):
+    option = _get_help_option(self, ctx)
+    if option is not None:
+        option.help = _(HELP_OPTION)
+    return option
+
+
+Command.get_help_option = _help_option  # --help's own help, made by Click when asked for
 
 
 def lang_option(args: list[str]) -> str | None:
