@@ -117,6 +117,10 @@ def translate(command) -> None:
             text = _english(cmd, attr)
             if text:
                 setattr(cmd, attr, _(text))
+        if not _english(cmd, "short_help") and cmd.help:
+            # The list of commands shows the first paragraph: as one line, not cut where the
+            # docstring's lines end.
+            cmd.short_help = " ".join(cmd.help.split("\n\n")[0].split())
         if _english(cmd, "options_metavar") == OPTIONS_METAVAR:
             cmd.options_metavar = _(OPTIONS_METAVAR)
         if _english(cmd, "subcommand_metavar") == COMMAND_METAVAR:
