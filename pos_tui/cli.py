@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pos_tui import cli_common, db, i18n
+from pos_tui import cli_common, db, i18n, l10n
 from pos_tui.cli_common import Settings, console, fail
 from pos_tui.cli_customers import customers_app
 from pos_tui.cli_data import backup_cmd, check_cmd, export_app, import_app, restore_cmd
@@ -146,8 +146,9 @@ def demo_cmd(
                       lambda done, total: bar.update(task, completed=done, total=total))
     console.print(_("Generated {customers} customers and {orders} paid sales ({lines} lines, {payments} "
                     "payments, {sessions} till sessions) with seed {seed} in {seconds:.1f} s.").format(
-        customers=f"{result.customers:,}", orders=f"{result.orders:,}", lines=f"{result.lines:,}",
-        payments=f"{result.payments:,}", sessions=f"{result.sessions:,}", seed=seed,
+        customers=l10n.format_number(result.customers), orders=l10n.format_number(result.orders),
+        lines=l10n.format_number(result.lines), payments=l10n.format_number(result.payments),
+        sessions=l10n.format_number(result.sessions), seed=seed,
         seconds=time.perf_counter() - started), highlight=False)
 
 
