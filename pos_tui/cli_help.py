@@ -11,9 +11,11 @@ strings for the catalog (`python -m pos_tui.i18n_catalog extract`).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 
 from typer import rich_utils
+from typer._click import exceptions as click_errors
 from typer._click.core import Command
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
@@ -41,6 +43,64 @@ USAGE = N_("Usage: ")
 HELP_OPTION = N_("Show this message and exit.")
 OPTIONS_METAVAR = N_("[OPTIONS]")
 COMMAND_METAVAR = N_("COMMAND [ARGS]...")
+#: The errors Click and Typer write in English, as patterns: the text they make is matched against
+#: each (a {name} stands for any text) and written again with the translation; a {reason} is
+#: itself translated the same way.
+ERRORS = (
+    N_("No such option: {name} (Possible options: {options})"),
+    N_("No such option: {name}"),
+    N_("Missing argument {name}."),
+    N_("Missing option {name}."),
+    N_("Missing parameter {name}."),
+    N_("Invalid value for {name}: {reason}"),
+    N_("Invalid value: {reason}"),
+    N_("Got unexpected extra argument(s) ({args})"),
+    N_("Got unexpected extra argument ({args})"),
+    N_("Option {name} requires an argument."),
+    N_("Option {name} does not take a value."),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be greater than or equal to {n}"),
+    N_("Input should be less than or equal to {n}"),
+    N_("Value error, {value} is not one of {choices}."),
+)
+
+
+def _pattern(message: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", message)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+_ERROR_PATTERNS = [(_pattern(message), message) for message in ERRORS]
+
+
+def translate_error(text: str) -> str:
+    """An error Click or Typer wrote in English, in the current language (as it was when no
+    pattern matches)."""
+    for pattern, message in _ERROR_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if "reason" in values:
+                values["reason"] = translate_error(values["reason"])
+            return _(message).format(**values)
+    return text
+
+
+def _translating(method):
+    def format_message(self) -> str:
+        return translate_error(method(self))
+
+    format_message._pos_translating = True
+    return format_message
+
+
+for _cls in vars(click_errors).values():
+    if isinstance(_cls, type) and "format_message" in vars(_cls) and not hasattr(
+            vars(_cls)["format_message"], "_pos_translating"):
+        _cls.format_message = _translating(vars(_cls)["format_message"])
+
 #: Options of the root command that take a value (the language is looked for before the command).
 _ROOT_VALUES = ("--db", "--till", "--lang")
 

@@ -377,3 +377,11 @@ async def test_f2_at_login_switches_the_language(shop):
         await pilot.press("f2")
         await pilot.pause()
         assert "Log in" in screen_text(pilot)
+
+
+def test_cli_usage_errors_in_spanish(cli, db_path):
+    wrong = cli("--db", str(db_path), "--lang", "es", "customers", "list", "--limit", "abc")
+    assert wrong.exit_code == 2
+    assert "Valor no válido para '--limit': debe ser un número entero" in " ".join(wrong.output.split())
+    assert "No existe la opción --bogus" in cli("--lang", "es", "customers", "list", "--bogus").output
+    assert "No such option: --bogus" in cli("--lang", "en", "customers", "list", "--bogus").output
