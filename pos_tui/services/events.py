@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pos_tui import models
 from pos_tui.db import now
+from pos_tui.services import bulk
 from pos_tui.services.numbering import next_value, next_values
 
 CUSTOMER_CREATED, CUSTOMER_UPDATED = "customer.created", "customer.updated"
@@ -45,8 +46,7 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> range:
     rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
              "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
             for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
-    for start in range(0, len(rows), 500):  # within SQLite's limit of bound parameters
-        models.Event.insert_many(rows[start:start + 500]).execute()
+    bulk.insert(models.Event, rows)
     return cursors
 
 
