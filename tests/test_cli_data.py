@@ -209,3 +209,14 @@ def test_backups_are_for_sqlite(run, monkeypatch):
     with pytest.raises(Exception) as refused:
         backup.sqlite_path("postgresql://pos@localhost/pos")
     assert "pg_dump" in str(refused.value)
+
+
+def test_rows_that_only_look_like_a_customer_go_in_when_allowed(activity, run, tmp_path):
+    path = tmp_path / "lookalikes.csv"
+    path.write_text("name,email\nJosé García López,otro.jose@example.es\nEva Nueva,eva@example.es\n",
+                    encoding="utf-8")
+    refused = run("import", "customers", str(path), "--apply")
+    assert refused.exit_code == 1 and "1 rows only look like another customer" in refused.output
+    assert "--allow-duplicates" in refused.output
+    allowed = run("import", "customers", str(path), "--apply", "--allow-duplicates")
+    assert allowed.exit_code == 0 and "2 customers created" in allowed.stdout

@@ -347,3 +347,24 @@ def test_a_bulk_of_events_takes_consecutive_cursors(shop):
     docs, last = feed(start)
     assert [d["payload"].get("n") for d in docs[:1200]] == list(range(1200)) and last == start + 1201
     assert now() - events.after(start, 1)[0].at < timedelta(minutes=1)
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15), st.sampled_from([0, 2, 3]), st.booleans())
+def test_amounts_are_written_digit_for_digit(minor, exp, comma):
+    money = (exports.Column("amount", "", exports.MONEY), exports.Column("rate", "", exports.PERCENT))
+    exact = format(Decimal(minor).scaleb(-exp), "f")
+    rate = format(exports.percent(minor), "f")
+    cells = exports._compile(money, exports.Options(excel=comma), exp, comma)((0, minor, minor))
+    assert cells == ((exact, rate) if not comma else (exact.replace(".", ","), rate.replace(".", ",")))
+    text = exports._compile(money, exports.Options(fmt="json"), exp, False)((0, minor, minor))
+    assert json.loads(text, parse_float=Decimal) == {"amount": Decimal(exact), "rate": Decimal(rate)}
+    assert exports._compile(money, exports.Options(fmt="json"), exp, False)((0, None, None)) == (
+        '{"amount":null,"rate":null}')
+
+
+def test_times_in_the_feed_say_they_are_utc(activity):
+    docs, _last = feed(0)
+    paid = next(d for d in docs if d["kind"] == "sale.paid")
+    assert datetime.fromisoformat(paid["payload"]["paid_at"]).utcoffset() == timedelta(0)
+    earned = next(d for d in docs if d["kind"] == "loyalty.entry")
+    assert datetime.fromisoformat(earned["payload"]["at"]).utcoffset() == timedelta(0)

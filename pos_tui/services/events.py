@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pos_tui import models
 from pos_tui.db import now
@@ -25,7 +25,11 @@ INVOICE_ISSUED, LOYALTY_ENTRY, SESSION_CLOSED = "invoice.issued", "loyalty.entry
 
 
 def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    """JSON for what json does not know: a stored (naive UTC) time in ISO 8601 with its offset,
+    as every time the feed and the exports write."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return str(value)
 
 
 def emit(kind: str, entity: str, entity_id: int, payload: dict | None = None) -> int:

@@ -53,6 +53,8 @@ class Problem:
     column: str
     message: str
     value: str = ""
+    duplicate: bool = False  # the row is valid but looks like a customer the store has, or a row above
+
 
 
 @dataclass
@@ -455,9 +457,9 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
     pending: list[_Valid] = []
     count = 0
 
-    def problem(row: int, target: str, message: str, raw: dict[str, str]) -> None:
+    def problem(row: int, target: str, message: str, raw: dict[str, str], duplicate: bool = False) -> None:
         column = _column_of(source, target)
-        problems.append(Problem(row, column, message, (raw.get(column) or "")[:200]))
+        problems.append(Problem(row, column, message, (raw.get(column) or "")[:200], duplicate))
 
     def settle(batch: list[_Valid]) -> None:
         hits = _store_hits([(item.row, item.values) for item in batch])
@@ -474,7 +476,7 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
                     detail = "; ".join(_("customer {id} ({name}): {reasons}").format(
                         id=d.customer.id, name=d.customer.name, reasons=", ".join(d.reasons)) for d in found[:3])
                     problem(item.row, hits[item.row], _("may be a customer the store has: {who}").format(who=detail),
-                            raws.pop(item.row, {}))
+                            raws.pop(item.row, {}), duplicate=True)
                     continue
                 item.candidates = [d.customer.id for d in found]
             raws.pop(item.row, None)
@@ -519,7 +521,7 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
                     first = min(earlier)
                     reasons = ", ".join(reason for reason, _field in earlier[first])
                     problem(row, earlier[first][0][1], _("may be the same customer as row {row} ({name}): {reasons}")
-                            .format(row=first, name=seen.names[first], reasons=reasons), raw)
+                            .format(row=first, name=seen.names[first], reasons=reasons), raw, duplicate=True)
                 else:
                     seen.add(row, values)
                     raws[row] = raw

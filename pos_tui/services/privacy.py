@@ -36,6 +36,11 @@ PERSONAL = {
 }
 
 
+#: Derived from the fields a person typed (search keys, phone numbers in E.164): cleared with them,
+#: never named on their own.
+DERIVED = frozenset({"phone_e164", "mobile_e164", "search_key", "name_key"})
+
+
 def anonymous_name(customer_id: int) -> str:
     return _("Anonymised customer {id}").format(id=customer_id)
 
@@ -139,7 +144,7 @@ def anonymise(customer_id: int, cashier_id: int | None = None) -> list[str]:
         raise StateError(_("Customer {id} was already anonymised on {day}.").format(
             id=customer_id, day=row.anonymised_at.date().isoformat()))
     cleared = sorted(name for name, empty in {"name": "", **PERSONAL}.items()
-                     if getattr(row, name) not in (empty, "", None, False, "{}"))
+                     if name not in DERIVED and getattr(row, name) not in (empty, "", None, False, "{}"))
     at = now()
     C = models.Customer
     C.update(**PERSONAL, name=anonymous_name(customer_id), archived=True, anonymised_at=at,
