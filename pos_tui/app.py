@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from textual.app import App
 
-from pos_tui import db, keys
+from pos_tui import db, i18n, keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.services import printing, sessions, store
@@ -25,8 +25,10 @@ class PosApp(App):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = keys.bindings("global")
 
-    def __init__(self, till: str = "T1") -> None:
+    def __init__(self, till: str = "T1", language: str | None = None) -> None:
         super().__init__()
+        if language is not None:
+            i18n.set_language(language)
         self.till = sessions.check_till(till)
         self.cashier: CashierInfo | None = None
         self.store: StoreInfo | None = None
@@ -61,6 +63,12 @@ class PosApp(App):
         self.store = store.get_store()
         self.cashier = None
         self._replace(LoginScreen())
+
+    def switch_language(self, language: str) -> None:
+        """The till in `language` from now on (at login): the login screen is drawn again in it,
+        and the store's amounts and dates follow (its country, the new language)."""
+        i18n.set_language(language)
+        self.show_login()
 
     def logged_in(self, cashier: CashierInfo) -> None:
         self.cashier = cashier

@@ -12,10 +12,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pos_tui import cli_common, db
+from pos_tui import cli_common, db, i18n, l10n
 from pos_tui.cli_common import Settings, console, fail
 from pos_tui.cli_customers import customers_app
 from pos_tui.cli_data import backup_cmd, check_cmd, export_app, import_app, restore_cmd
+from pos_tui.cli_help import PosGroup
 from pos_tui.cli_invoices import invoice_app, store_app
 from pos_tui.cli_loyalty import loyalty_app
 from pos_tui.cli_printer import printer_app
@@ -25,6 +26,7 @@ from pos_tui.i18n import _
 from pos_tui.services import demo, sessions
 
 app = typer.Typer(
+    cls=PosGroup,
     help="pos-tui: a point of sale for the terminal. Without a command, opens the till.",
     no_args_is_help=False,
     add_completion=False,
@@ -55,7 +57,15 @@ def main_callback(
                      "$XDG_DATA_HOME/pos-tui/pos.sqlite3.", show_default=False)] = None,
     till: Annotated[str, typer.Option(
         "--till", envvar="POS_TILL", help="This till's name (one process is one till).")] = "T1",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the till and the messages: en (English) or es (Spanish). "
+                       "Default: $POS_LANG, else the system's locale (LC_ALL, LC_MESSAGES, LANG), "
+                       "else English.", show_default=False)] = None,
 ) -> None:
+    if lang is not None and i18n.normalize(lang) is None:
+        fail(_("“{lang}” is not a language of pos-tui: use {languages}.").format(
+            lang=lang, languages=", ".join(i18n.LANGUAGES)), 2)
+    i18n.set_language(i18n.choose_language(lang))
     ctx.obj = Settings(db_target, till)
     try:
         sessions.check_till(till)
@@ -136,8 +146,9 @@ def demo_cmd(
                       lambda done, total: bar.update(task, completed=done, total=total))
     console.print(_("Generated {customers} customers and {orders} paid sales ({lines} lines, {payments} "
                     "payments, {sessions} till sessions) with seed {seed} in {seconds:.1f} s.").format(
-        customers=f"{result.customers:,}", orders=f"{result.orders:,}", lines=f"{result.lines:,}",
-        payments=f"{result.payments:,}", sessions=f"{result.sessions:,}", seed=seed,
+        customers=l10n.format_number(result.customers), orders=l10n.format_number(result.orders),
+        lines=l10n.format_number(result.lines), payments=l10n.format_number(result.payments),
+        sessions=l10n.format_number(result.sessions), seed=seed,
         seconds=time.perf_counter() - started), highlight=False)
 
 

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pos_tui import cli_common, db
+from pos_tui import cli_common, db, l10n
 from pos_tui.cli_common import Format
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
@@ -133,7 +133,7 @@ def _audit_doc(entry: audit.AuditEntry) -> dict:
 
 
 def _when(value: datetime | None) -> str:
-    return db.local_time(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    return l10n.format_datetime(db.local_time(value)) if value else ""
 
 
 def _yes(value: bool) -> str:

@@ -255,13 +255,17 @@ def import_customers(
         if result.problems:
             console.print(_("{n} rows with problems were left out.").format(n=f"{result.invalid_rows:,}"))
         return
+    look_alike = sum(1 for p in result.problems if p.duplicate)
     if apply and result.problems:
         err.print(_("Nothing was written: fix the rows above, or --skip-invalid to create the {n} valid ones.")
                   .format(n=f"{result.valid:,}"), highlight=False)
-        raise typer.Exit(1)
-    if not apply:
+    elif not apply:
         console.print(_("Dry run: nothing was written. --apply creates the {n} valid customers.").format(
             n=f"{result.valid:,}"), highlight=False)
+    if look_alike:
+        err.print(_("{n} rows only look like another customer (the till's duplicate rules). If they are different "
+                    "people, --allow-duplicates creates them too (recorded in the audit trail).").format(
+            n=f"{look_alike:,}"), highlight=False)
     if result.problems:
         raise typer.Exit(1)
 

@@ -19,7 +19,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from pos_tui import cli_common, db
+from pos_tui import cli_common, db, l10n
 from pos_tui.cli_common import Format, console, fail, open_db, require_store, run
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
@@ -59,7 +59,7 @@ def _utc_start(day: date) -> datetime:
 
 
 def _when(value: datetime | None) -> str:
-    return db.local_time(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    return l10n.format_datetime(db.local_time(value)) if value else ""
 
 
 def _money_header(currency: str) -> dict:

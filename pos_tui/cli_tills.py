@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pos_tui import cli_common, db
+from pos_tui import cli_common, db, l10n
 from pos_tui.cli_common import Format, console, fail, open_db, require_store, run
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -32,7 +32,7 @@ ManagerPinOpt = Annotated[str | None, typer.Option(
 
 
 def _when(value) -> str:
-    return db.local_time(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return l10n.format_datetime(db.local_time(value)) if value else "—"
 
 
 def _print_session(info: SessionInfo, money) -> None:

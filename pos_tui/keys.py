@@ -22,7 +22,9 @@ class Key:
     key_display: str | None = None
 
     def binding(self) -> Binding:
-        return Binding(self.key, self.action, _(self.description), show=self.show,
+        """The Textual binding. Its description stays the English msgid: the key bar translates it
+        when it shows it, so a switch of language at login shows at once."""
+        return Binding(self.key, self.action, self.description, show=self.show,
                        priority=self.priority, id=self.id,
                        key_display=self.key_display or display(self.key, footer=True))
 
@@ -45,6 +47,8 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     ),
     "login": (
         Key("login.submit", "enter", "submit", N_("Log in"), priority=True),
+        # TRANSLATORS: the key that switches the till to the other language: that language's own name.
+        Key("login.language", "f2", "switch_language", N_("Español")),
         Key("login.up", "up", "cursor(-1)", N_("Previous cashier"), show=False),
         Key("login.down", "down", "cursor(1)", N_("Next cashier"), show=False),
         Key("login.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),

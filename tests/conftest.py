@@ -14,9 +14,9 @@ import pytest
 for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
 
-from pos_tui import db
-from pos_tui.services import cashiers, demo, sessions
-from tests import targets
+from pos_tui import db, i18n, l10n  # noqa: E402
+from pos_tui.services import cashiers, demo, sessions  # noqa: E402
+from tests import targets  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -32,6 +32,19 @@ def _test_databases():
     db.close_database()
     if targets.ON_POSTGRES:
         targets.drop_databases()
+
+
+# The tests read the English texts: the till, the CLI and the child processes they start speak
+# English whatever the machine's locale (tests/test_i18n.py switches to Spanish where it means to).
+os.environ["POS_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+    l10n.set_country("")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Sparkline, Static, TabbedContent, TabPane
 
-from pos_tui import keys
+from pos_tui import keys, l10n
 from pos_tui.db import local_time
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -21,7 +21,7 @@ from pos_tui.widgets.keybar import KeyBar
 
 
 def _when(value) -> str:
-    return local_time(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return l10n.format_datetime(local_time(value)) if value else "—"
 
 
 class CustomerDetailScreen(PosScreen):

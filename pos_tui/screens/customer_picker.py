@@ -27,7 +27,7 @@ class CustomerPickerScreen(SearchScreen[CustomerSummary]):
     BINDINGS = keys.bindings("customer_picker")
     TITLE_TEXT = N_("Customer")
     PLACEHOLDER = N_("Name, phone, email or tax ID")
-    COLUMNS = ((N_("Name"), 25), (N_("Phone"), 15), (N_("Tax ID"), 12), (N_("City"), 12),
+    COLUMNS = ((N_("Name"), 24), (N_("Phone"), 15), (N_("Tax ID"), 12), (N_("City"), 11),
                (N_("Points"), 6))
 
     def find(self, text: str) -> list[CustomerSummary]:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Static
 
-from pos_tui import keys
+from pos_tui import i18n, keys
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosScreen, after_typing
@@ -28,6 +28,8 @@ class LoginScreen(PosScreen):
         with Vertical(id="login", classes="panel"):
             yield Static(store.name if store else "pos-tui", classes="title")
             yield Static(_("Till {till}").format(till=self.pos.till))
+            yield Static(_("Language: {language}").format(language=i18n.NAMES[i18n.get_language()]),
+                         id="language", classes="hint")
             if self.pos.login_hint:
                 yield Static(self.pos.login_hint, classes="hint")
             yield Label(_("Cashier (↑/↓)"))
@@ -49,6 +51,12 @@ class LoginScreen(PosScreen):
         names = self.query_one("#names", OptionList)
         if self.people:
             names.highlighted = max(0, min(len(self.people) - 1, (names.highlighted or 0) + delta))
+
+    def action_switch_language(self) -> None:
+        """F2: the till in the other language; every screen from here on speaks it."""
+        languages = i18n.LANGUAGES
+        index = languages.index(i18n.get_language()) if i18n.get_language() in languages else 0
+        self.pos.switch_language(languages[(index + 1) % len(languages)])
 
     @after_typing
     def action_submit(self) -> None:

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from pos_tui import keys
+from pos_tui import keys, l10n
 from pos_tui.db import local_time
 from pos_tui.i18n import _
 from pos_tui.screens.base import PosModal, right
@@ -31,7 +31,7 @@ class ParkedPicker(PosModal):
             table.add_column(_("Items"), width=6)
             table.add_column(_("Total"), width=12)
             for sale in self.parked:
-                table.add_row(local_time(sale.created_at).strftime("%H:%M"), sale.customer or "—",
+                table.add_row(l10n.format_time(local_time(sale.created_at)), sale.customer or "—",
                               right(str(sale.items)), right(self.pos.money(sale.total_minor)))
             yield table
         yield KeyBar()

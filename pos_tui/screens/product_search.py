@@ -16,7 +16,7 @@ class ProductSearchScreen(SearchScreen[ProductInfo]):
     BINDINGS = keys.bindings("product_search")
     TITLE_TEXT = N_("Products")
     PLACEHOLDER = N_("Product name, SKU or barcode")
-    COLUMNS = ((N_("Product"), 38), (N_("SKU"), 8), (N_("Price"), 11), (N_("Tax"), 6))
+    COLUMNS = ((N_("Product"), 38), (N_("SKU"), 8), (N_("Price"), 11), (N_("Tax"), 8))
 
     def find(self, text: str) -> list[ProductInfo]:
         return catalog.search_products(text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from pos_tui import keys
+from pos_tui import keys, l10n
 from pos_tui.db import local_time
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -29,7 +29,7 @@ class RefundScreen(PosScreen):
 
     def compose(self) -> ComposeResult:
         s = self.sale
-        when = local_time(s.paid_at).strftime("%Y-%m-%d %H:%M")
+        when = l10n.format_datetime(local_time(s.paid_at))
         yield Static(_("Refund of sale {number} · {when}").format(number=s.number, when=when), classes="title")
         yield Static(_("Customer: {name} · paid {total} by {methods}{invoice}").format(
             name=s.customer or "—", total=self.pos.money(s.total_minor),

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
-from pos_tui import keys
+from pos_tui import keys, l10n
 from pos_tui.db import local_time
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
@@ -60,7 +60,7 @@ class SessionScreen(PosScreen):
             money = self.pos.money
             lines = [
                 _("Till {till} · opened {when} by {cashier}").format(
-                    till=session.till, when=local_time(session.opened_at).strftime("%Y-%m-%d %H:%M"),
+                    till=session.till, when=l10n.format_datetime(local_time(session.opened_at)),
                     cashier=session.cashier_name),
                 _("Opening float: {amount}").format(amount=money(session.opening_float_minor)),
                 _("Sales: {count} · {total}").format(count=session.sales_count,
@@ -387,7 +387,7 @@ class SessionSalesScreen(PosScreen):
         table = self.query_one("#session-sales", DataTable)
         table.clear()
         for row in self.rows:
-            table.add_row(local_time(row.paid_at).strftime("%H:%M"), row.number, row.customer or "—",
+            table.add_row(l10n.format_time(local_time(row.paid_at)), row.number, row.customer or "—",
                           right(self.pos.money(row.total_minor)), _(row.state))
 
     def action_void(self) -> None:

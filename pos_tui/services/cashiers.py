@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from pos_tui import models
 from pos_tui.db import now, transactional, write
 from pos_tui.errors import NotFound, PosError, ValidationError
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 from pos_tui.services import validation
 
-ROLES = ("cashier", "manager")
+ROLES = (N_("cashier"), N_("manager"))  # shown translated: _(role)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 

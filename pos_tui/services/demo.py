@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import transactional
 from pos_tui.errors import StateError
 from pos_tui.i18n import _
 from pos_tui.money import to_minor
 from pos_tui.services import cashiers, customers
-from pos_tui.services.store import locale_for
 
 STORE = {"name": "Ultramarinos La Esquina", "country": "ES", "currency": "EUR", "tax_id": "B85743219",
          "address": "Calle Mayor 1, 28013 Madrid"}
@@ -41,7 +40,7 @@ def load_demo() -> DemoSummary:
     if models.Store.select().exists():
         raise StateError(_("This database already has a store; the demo goes into an empty one."))
     models.Store.create(name=STORE["name"], country=STORE["country"], currency=STORE["currency"],
-                        locale=locale_for(STORE["country"]), tax_id=STORE["tax_id"], address=STORE["address"])
+                        locale=l10n.country_locale(STORE["country"]), tax_id=STORE["tax_id"], address=STORE["address"])
     for name, pin, role in DEMO_CASHIERS:
         cashiers.add_cashier(name, pin, role)
     products = _rows("products.csv")

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pos_tui import models
+<<<<<<< HEAD
 from pos_tui.db import before_commit, now
+=======
+from pos_tui.db import now
+from pos_tui.services import bulk
+>>>>>>> main
 from pos_tui.services.numbering import next_value, next_values
 
 CUSTOMER_CREATED, CUSTOMER_UPDATED = "customer.created", "customer.updated"
@@ -28,7 +33,11 @@ INVOICE_ISSUED, LOYALTY_ENTRY, SESSION_CLOSED = "invoice.issued", "loyalty.entry
 
 
 def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    """JSON for what json does not know: a stored (naive UTC) time in ISO 8601 with its offset,
+    as every time the feed and the exports write."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return str(value)
 
 
 def emit(kind: str, entity: str, entity_id: int, payload: dict | None = None) -> None:
@@ -42,6 +51,7 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
     if not items:
         return
     at = now()
+<<<<<<< HEAD
     told = [(kind, entity, entity_id, json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
             for kind, entity, entity_id, payload in items]
     before_commit(lambda: _write(at, told))
@@ -53,6 +63,13 @@ def _write(at: datetime, told: list[tuple[str, str, int, str]]) -> None:
             for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)]
     for start in range(0, len(rows), 500):  # within SQLite's limit of bound parameters
         models.Event.insert_many(rows[start:start + 500]).execute()
+=======
+    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
+             "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
+            for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
+    bulk.insert(models.Event, rows)
+    return cursors
+>>>>>>> main
 
 
 def order_payload(order: models.Order) -> dict:

@@ -8,13 +8,16 @@ How values are written, in every format:
   integer minor units with `Decimal` (never a float), beside a `currency` column. In JSON they
   are JSON numbers written digit for digit from the `Decimal` (`12.50`, never `12.499999…`);
 - percentages (discounts, tax rates) as decimal numbers of percent (`21`, `12.5`);
-- yes/no as `true`/`false`; nothing as an empty cell (CSV) or `null` (JSON).
+- yes/no as `true`/`false`; nothing as an empty cell (CSV) or `null` (JSON);
+- CSV records end in CRLF (RFC 4180), and a cell holding a comma, a quote or a line break is quoted.
 
 CSV is safe to open in a spreadsheet: a text cell that begins with `=`, `+`, `-`, `@`, a tab or a
-carriage return gets a `'` in front, so that no formula in the data runs. In plain CSV a value
-made only of digits, spaces and `+ - . ( ) /` (a phone number: `+34 612 000 111`) is left as it
-is, since it can hold no formula and other programs read phone numbers; `excel=True` prefixes
-those too, since a spreadsheet would compute them. Amounts are numbers and never prefixed.
+carriage return gets a `'` in front, so that no formula in the data runs (and one that already
+begins with `'` before such a character gets one more, so that `pos import` reads back exactly what
+was stored). Phone numbers are the one exception in plain CSV: a phone column's value made only of
+digits, spaces and `+ - . ( ) /` (`+34 612 000 111`) can hold no formula and other programs read
+phone numbers, so it is left as it is; `excel=True` prefixes those too, since a spreadsheet would
+compute them. Amounts are numbers and never prefixed, negative ones included.
 `excel=True` also writes a UTF-8 byte order mark, and where the store's locale writes decimal
 commas (Babel's `get_decimal_symbol`), `;` between cells and amounts with a decimal comma;
 its times are `YYYY-MM-DD HH:MM:SS` (UTC), which spreadsheets read as dates.
@@ -29,8 +32,12 @@ would cost more than reading the database.
 from __future__ import annotations
 
 import csv
+import gc
 import json
+import re
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -42,7 +49,7 @@ from babel.core import get_global
 from babel.numbers import get_decimal_symbol
 
 from pos_tui import models
-from pos_tui.db import database
+from pos_tui.db import database, is_sqlite
 from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import exponent
@@ -56,11 +63,16 @@ PROFILES = ("native", "odoo")
 CHUNK = 2_000
 
 # What a column holds, which decides how each format writes it.
-INT, TEXT, BOOL, TIME, MONEY, PERCENT, CONST = "int", "text", "bool", "time", "money", "percent", "const"
+INT, TEXT, PHONE, BOOL, TIME, MONEY, PERCENT, CONST = (
+    "int", "text", "phone", "bool", "time", "money", "percent", "const")
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = frozenset("=+-@\t\r")
+#: The first characters `neutralise` looks at: a formula's, and the quote it adds.
+_CHECKED_START = FORMULA_START | {"'"}
 _NUMBER_CHARS = frozenset("0123456789 +-.()/")
+#: A value `neutralise` leaves as it is when not strict (a phone number), as a pattern.
+_PHONE_LIKE = re.compile(r"[+\-][0-9 +\-.()/]+").fullmatch
 
 
 @dataclass(frozen=True)
@@ -105,10 +117,18 @@ class ExportResult:
 # Values --------------------------------------------------------------------------------------------
 
 
+def _formula_like(text: str) -> bool:
+    """Begins with a formula character, or with quotes before one (what `neutralise` wrote)."""
+    rest = text.lstrip("'")
+    return bool(rest) and rest[0] in FORMULA_START
+
+
 def neutralise(text: str, strict: bool = True) -> str:
     """A text cell a spreadsheet will not run: `'` before a leading `=`, `+`, `-`, `@`, tab or
-    carriage return. Not `strict` (plain CSV): phone-like values (`+34 612 000 111`) stay as they are."""
-    if not text or text[0] not in FORMULA_START:
+    carriage return (and before quotes that precede one, so `unneutralise` gives back the text).
+    Not `strict` (a phone column in plain CSV): phone-like values (`+34 612 000 111`) stay as
+    they are."""
+    if not text or text[0] not in _CHECKED_START or not _formula_like(text):
         return text
     if not strict and text[0] in "+-" and len(text) > 1 and set(text) <= _NUMBER_CHARS:
         return text
@@ -116,8 +136,8 @@ def neutralise(text: str, strict: bool = True) -> str:
 
 
 def unneutralise(text: str) -> str:
-    """What `neutralise` wrote, read back: the `'` before a formula character taken off."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+    """What `neutralise` wrote, read back: the `'` it put before a formula character taken off."""
+    if len(text) > 1 and text[0] == "'" and _formula_like(text[1:]):
         return text[1:]
     return text
 
@@ -170,9 +190,14 @@ def _fiscal_columns() -> tuple[Column, ...]:
     keys = list(dict.fromkeys(extra.key for _country, extra in fiscal.all_extra_fields()))
 
     def getter(key: str) -> Callable[[object], object]:
-        return lambda raw: json.loads(raw or "{}").get(key, "")
+        # most customers have none: skip parsing "{}" (three columns a row, a million rows)
+        return lambda raw: "" if not raw or raw == "{}" else json.loads(raw).get(key, "")
 
     return tuple(Column(f"fiscal.{key}", "t.fiscal_extra", TEXT, getter(key)) for key in keys)
+
+
+#: The customer columns that hold phone numbers (see `neutralise`).
+PHONE_COLUMNS = frozenset({"phone", "phone_e164", "mobile", "mobile_e164"})
 
 
 def _customers_native(currency: str) -> Table:
@@ -180,7 +205,8 @@ def _customers_native(currency: str) -> Table:
             "state", "postal_code", "country", "language", "preferred_payment", "tax_id", "tax_country",
             "fiscal_name")
     columns = [Column("id", "t.id", INT), *(Column(n, f"t.{n}", TEXT) for n in text[:1]),
-               Column("is_company", "t.is_company", BOOL), *(Column(n, f"t.{n}", TEXT) for n in text[1:]),
+               Column("is_company", "t.is_company", BOOL),
+               *(Column(n, f"t.{n}", PHONE if n in PHONE_COLUMNS else TEXT) for n in text[1:]),
                Column("needs_invoice", "t.needs_invoice", BOOL), *_fiscal_columns(),
                Column("discount", "t.discount_bp", PERCENT), Column("credit_limit", "t.credit_limit_minor", MONEY),
                Column("currency", "", CONST, value=currency),
@@ -222,7 +248,7 @@ ODOO_COLUMNS = ("ref", "name", "is_company", "email", "phone", "mobile", "street
 def _customers_odoo() -> Table:
     columns = (
         Column("ref", "t.id", INT), Column("name", "t.name", TEXT), Column("is_company", "t.is_company", BOOL),
-        Column("email", "t.email", TEXT), Column("phone", "t.phone", TEXT), Column("mobile", "t.mobile", TEXT),
+        Column("email", "t.email", TEXT), Column("phone", "t.phone", PHONE), Column("mobile", "t.mobile", PHONE),
         Column("street", "t.street", TEXT), Column("street2", "t.street2", TEXT), Column("city", "t.city", TEXT),
         Column("zip", "t.postal_code", TEXT), Column("state_id", "t.state", TEXT),
         Column("country_id", "t.country", TEXT), Column("vat", "t.tax_id", TEXT),
@@ -233,9 +259,16 @@ def _customers_odoo() -> Table:
     return Table("customer", columns, "t.created_at")
 
 
+def _uuid_text(value: object) -> str | None:
+    """A stored UUID (32 hex digits in SQLite, a UUID elsewhere) in its usual form, with dashes."""
+    if value is None:
+        return None
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
 def _orders(currency: str) -> Table:
     return Table("sale_order", (
-        Column("id", "t.id", INT), Column("uuid", "t.uuid", TEXT), Column("number", "t.number", TEXT),
+        Column("id", "t.id", INT), Column("uuid", "t.uuid", TEXT, _uuid_text), Column("number", "t.number", TEXT),
         Column("state", "t.state", TEXT), Column("kind", "t.kind", TEXT), Column("refund_of_id", "t.refund_of_id", INT),
         Column("till", "t.till", TEXT), Column("session_id", "t.session_id", INT),
         Column("cashier_id", "t.cashier_id", INT), Column("customer_id", "t.customer_id", INT),
@@ -363,40 +396,55 @@ def table_for(kind: str, profile: str = "native") -> Table:
 def _compile(columns: tuple[Column, ...], options: Options, exp: int, decimal_comma: bool) -> Callable:
     """A function turning one row read from the database into what the format writes: a tuple of
     cells for CSV, a JSON object's text for JSON. Built as one expression per cell, so a row
-    costs one call whatever its width."""
-    env: dict[str, object] = {"D": Decimal, "FS": FORMULA_START, "neut": neutralise, "esc": encode_basestring,
-                              "it": sheet_time if options.excel else iso_time, "pct": percent}
+    costs one call whatever its width; the common cases (an integer amount, a stored timestamp's
+    text) are written inline, the rest goes through the functions above."""
+    env: dict[str, object] = {"D": Decimal, "FS": _CHECKED_START, "neut": neutralise, "esc": encode_basestring,
+                              "it": sheet_time if options.excel else iso_time, "pct": percent, "int": int,
+                              "str": str, "phone": _PHONE_LIKE}
     csv_mode = options.fmt == "csv"
+    empty = "None" if csv_mode else repr("null")
+    comma = ".replace('.', ',')" if csv_mode and decimal_comma else ""
+    unit = 10 ** exp
 
-    def money(v: str) -> str:
-        comma = ".replace('.', ',')" if csv_mode and decimal_comma else ""
-        empty = "None" if csv_mode else repr("null")
-        return f"({empty} if (x := {v}) is None else format(D(x).scaleb(-{exp}), 'f'){comma})"
+    def amount(x: str) -> str:
+        """An integer amount in minor units as exact decimal text, by integer arithmetic."""
+        if exp == 0:
+            return f"str({x})"
+        return (f"(f'{{{x} // {unit}}}.{{{x} % {unit}:0{exp}d}}' if {x} >= 0 "
+                f"else f'-{{-{x} // {unit}}}.{{-{x} % {unit}:0{exp}d}}')")
+
+    def time_text(x: str) -> str:
+        if options.excel:  # SQLite's text `2026-03-31 09:15:02.123456` cut to the second
+            return f"({x}[:19] if {x}.__class__ is str else it({x}))"
+        return f"({x}[:10] + 'T' + {x}[11:] + '+00:00' if {x}.__class__ is str and len({x}) > 10 else it({x}))"
 
     cells = []
     for i, column in enumerate(columns):
-        v = f"r[{i}]"
+        v = f"r[{i + 1}]"  # r[0]: the key the rows were paged by
         if column.convert is not None:
             env[f"f{i}"] = column.convert
-            v = f"f{i}(r[{i}])"
+            v = f"f{i}({v})"
         kind = column.kind
         if kind == CONST:
             env[f"c{i}"] = column.value
             cell = f"c{i}" if csv_mode else repr(encode_basestring(str(column.value)))
         elif kind == INT:
-            cell = v if csv_mode else f"('null' if {v} is None else str({v}))"
+            cell = v if csv_mode else f"('null' if (x := {v}) is None else str(x))"
         elif kind == BOOL:
             cell = f"('true' if {v} else 'false')"
         elif kind == TIME:
-            cell = f"it({v})" if csv_mode else f"('null' if (x := it({v})) is None else esc(x))"
+            cell = (f"(None if (x := {v}) is None else {time_text('x')})" if csv_mode else
+                    f"('null' if (x := {v}) is None or (x := {time_text('x')}) is None else esc(x))")
         elif kind == MONEY:
-            cell = money(v)
+            cell = (f"({empty} if (x := {v}) is None else ({amount('x')} if x.__class__ is int "
+                    f"else format(D(x).scaleb(-{exp}), 'f')){comma})")
         elif kind == PERCENT:
-            comma = ".replace('.', ',')" if csv_mode and decimal_comma else ""
-            cell = f"({'None' if csv_mode else repr('null')} if (x := pct({v})) is None else format(x, 'f'){comma})"
-        elif csv_mode:  # text
-            strict = options.excel
-            cell = f"(x if not (x := {v}) or x[0] not in FS else neut(x, {strict}))"
+            cell = (f"({empty} if (x := {v}) is None else (str(x // 100) if x.__class__ is int and x % 100 == 0 "
+                    f"else format(pct(x), 'f')){comma})")
+        elif csv_mode and kind == PHONE and not options.excel:  # a phone number stays as it is (`neutralise`)
+            cell = f"(x if not (x := {v}) or x[0] not in FS or phone(x) else neut(x))"
+        elif csv_mode:  # text: neutralised
+            cell = f"(x if not (x := {v}) or x[0] not in FS else neut(x))"
         else:
             cell = f"('null' if (x := {v}) is None else esc(x))"
         cells.append(cell)
@@ -416,14 +464,20 @@ def _compile(columns: tuple[Column, ...], options: Options, exp: int, decimal_co
 # Reading -------------------------------------------------------------------------------------------
 
 
+def _when(value: datetime) -> object:
+    """A time as a query parameter: SQLite compares the text it stores; other engines take the
+    datetime itself."""
+    return str(value) if is_sqlite() else value
+
+
 def _where(table: Table, options: Options) -> tuple[str, list]:
     clauses, params = [], []
     if options.since is not None:
         clauses.append(f"{table.date_sql} >= ?")
-        params.append(str(options.since))
+        params.append(_when(options.since))
     if options.until is not None:
         clauses.append(f"{table.date_sql} < ?")
-        params.append(str(options.until))
+        params.append(_when(options.until))
     return " AND ".join(clauses), params
 
 
@@ -439,8 +493,10 @@ def count_rows(kind: str, options: Options = Options()) -> int:
     return database.execute_sql(_param(sql), params).fetchone()[0]
 
 
-def _rows(table: Table, options: Options, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """The rows, a chunk at a time, by keyset pagination on the key (the first column)."""
+def _rows(table: Table, options: Options, chunk: int | None = None) -> Iterator[list[tuple]]:
+    """The rows, a chunk at a time (`CHUNK` rows), by keyset pagination on the key, which each row
+    read begins with (the columns' values follow it: `_compile`'s functions skip it)."""
+    chunk = chunk or CHUNK
     selected = ", ".join(c.sql if c.kind != CONST else "NULL" for c in table.columns)
     where, params = _where(table, options)
     sql = (f"SELECT t.{table.key}, {selected} FROM {table.table} t {table.joins} "
@@ -453,7 +509,7 @@ def _rows(table: Table, options: Options, chunk: int = CHUNK) -> Iterator[list[t
         if not rows:
             return
         last = rows[-1][0]
-        yield [row[1:] for row in rows]
+        yield rows
         if len(rows) < chunk:
             return
 
@@ -473,6 +529,24 @@ def export(kind: str, out: TextIO, options: Options = Options(),
         raise ValidationError("--excel", _("is for CSV only (use --format csv)"))
     if options.profile not in PROFILES:
         raise ValidationError("--profile", _("must be one of: {profiles}").format(profiles=", ".join(PROFILES)))
+    with _no_gc():
+        return _export(kind, out, options, progress)
+
+
+@contextmanager
+def _no_gc():
+    """The cyclic garbage collector paused: an export makes millions of short-lived tuples and
+    strings and no cycle, and the collector would walk them again and again (a fifth of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _export(kind: str, out: TextIO, options: Options, progress: Callable[[int], None] | None) -> ExportResult:
     table = table_for(kind, options.profile)
     store = get_store()
     exp = exponent(store.currency) if store else 2
@@ -483,7 +557,8 @@ def export(kind: str, out: TextIO, options: Options = Options(),
     if options.fmt == "csv":
         if options.excel:
             out.write("\ufeff")
-        writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n" if options.excel else "\n")
+        # Records end in CRLF (RFC 4180): the csv module then quotes a cell holding a lone CR too.
+        writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\r\n")
         writer.writerow(names)
         for chunk in _rows(table, options):
             writer.writerows(map(to_row, chunk))
@@ -528,7 +603,7 @@ def export_events(out: TextIO, after: int = 0, fmt: str = "jsonl", limit: int | 
     if after < 0:
         raise ValidationError("--after", _("must not be negative"))
     written, cursor = 0, after
-    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    writer = csv.writer(out, lineterminator="\r\n") if fmt == "csv" else None
     if writer:
         writer.writerow(EVENT_COLUMNS)
     elif fmt == "json":

@@ -25,14 +25,17 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+from peewee import IntegrityError
+
 from pos_tui import models
-from pos_tui.db import database, now, write
+from pos_tui.db import database, is_sqlite, now, write
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.services import customer_search, customers, events, exports, fiscal
+from pos_tui.services import bulk, customer_search, customers, events, exports, fiscal, validation
 from pos_tui.services.store import require_store
 
 PROFILES = ("native", "odoo")
@@ -50,6 +53,8 @@ class Problem:
     column: str
     message: str
     value: str = ""
+    duplicate: bool = False  # the row is valid but looks like a customer the store has, or a row above
+
 
 
 @dataclass
@@ -113,7 +118,8 @@ def detect_delimiter(header: str) -> str:
 
 
 # The columns each profile reads: column (lower case) -> form field.
-_NATIVE = {name: name for name in customers.FORM_FIELDS} | {"archived": "archived", "currency": "currency"}
+_NATIVE = {name: name for name in customers.FORM_FIELDS} | {
+    "archived": "archived", "currency": "currency", "marketing_consent_at": "marketing_consent_at"}
 _ODOO = {
     "name": "name", "is_company": "is_company", "is a company": "is_company", "company_type": "company_type",
     "company type": "company_type", "email": "email", "phone": "phone", "mobile": "mobile",
@@ -283,7 +289,22 @@ def form_data(raw: dict[str, str], source: Source, profile: str) -> tuple[dict, 
         except ValidationError as exc:
             errors.update(exc.errors)
             data["archived"] = False
+    if data.get("marketing_consent_at"):
+        try:
+            data["marketing_consent_at"] = _utc(data["marketing_consent_at"])
+        except ValueError:
+            errors["marketing_consent_at"] = _("“{text}” is not a date and time (e.g. 2026-03-31T09:15:02+00:00)"
+                                               ).format(text=data["marketing_consent_at"])
     return data, errors
+
+
+def _utc(text: str) -> datetime:
+    """A time as exports write it (ISO 8601, or `YYYY-MM-DD HH:MM:SS` in UTC) as it is stored:
+    naive UTC. A time without an offset is taken as UTC."""
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 # Duplicates in the file ---------------------------------------------------------------------------
@@ -396,6 +417,15 @@ def _store_hits(batch: list[tuple[int, dict]]) -> dict[int, str]:
     return hits
 
 
+def _cards_taken(cards: set[str]) -> dict[str, str]:
+    """The loyalty cards of `cards` that customers of the store hold (archived ones too, as the
+    form checks): card -> the holder's name."""
+    if not cards:
+        return {}
+    C = models.Customer
+    return dict(C.select(C.loyalty_card, C.name).where(C.loyalty_card.in_(sorted(cards))).tuples())
+
+
 # Checking -----------------------------------------------------------------------------------------
 
 
@@ -404,6 +434,7 @@ class _Valid:
     row: int
     values: dict
     archived: bool
+    consent_at: datetime | None = None  # when the file says the customer gave it
     candidates: list[int] = field(default_factory=list)
 
 
@@ -426,20 +457,26 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
     pending: list[_Valid] = []
     count = 0
 
-    def problem(row: int, target: str, message: str, raw: dict[str, str]) -> None:
+    def problem(row: int, target: str, message: str, raw: dict[str, str], duplicate: bool = False) -> None:
         column = _column_of(source, target)
-        problems.append(Problem(row, column, message, (raw.get(column) or "")[:200]))
+        problems.append(Problem(row, column, message, (raw.get(column) or "")[:200], duplicate))
 
     def settle(batch: list[_Valid]) -> None:
         hits = _store_hits([(item.row, item.values) for item in batch])
+        cards = _cards_taken({item.values["loyalty_card"] for item in batch} - {None})
         for item in batch:
+            holder = cards.get(item.values["loyalty_card"])
+            if holder is not None:
+                problem(item.row, "loyalty_card", _("already belongs to {name}").format(name=holder),
+                        raws.pop(item.row, {}))
+                continue
             if item.row in hits:
                 found = customers.find_duplicates(item.values)
                 if found and not allow_duplicates:
                     detail = "; ".join(_("customer {id} ({name}): {reasons}").format(
                         id=d.customer.id, name=d.customer.name, reasons=", ".join(d.reasons)) for d in found[:3])
                     problem(item.row, hits[item.row], _("may be a customer the store has: {who}").format(who=detail),
-                            raws.pop(item.row, {}))
+                            raws.pop(item.row, {}), duplicate=True)
                     continue
                 item.candidates = [d.customer.id for d in found]
             raws.pop(item.row, None)
@@ -454,11 +491,21 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
             errors["currency"] = _("the credit limit is in {theirs}; this store counts in {ours}").format(
                 theirs=currency, ours=shop.currency)
         archived = bool(data.pop("archived", False))
+        consent_at = data.pop("marketing_consent_at", None) or None
+        # The card's text is checked here and whether the store has it once per batch (`settle`):
+        # the form's rule without a query per row.
+        card = data.pop("loyalty_card", None)
+        try:
+            card = validation.text(card, "loyalty_card", max_length=40, code=True) or None
+        except ValidationError as exc:
+            errors.update(exc.errors)
         try:
             cleaned = customers.clean(data, shop.country, shop.exponent)
         except ValidationError as exc:
             errors = {**exc.errors, **errors}
             cleaned = None
+        else:
+            cleaned.values["loyalty_card"] = card
         if errors:
             for target, message in errors.items():
                 problem(row, target, message, raw)
@@ -474,11 +521,11 @@ def check_rows(source: Source, rows: Iterator[tuple[int, dict[str, str]]], profi
                     first = min(earlier)
                     reasons = ", ".join(reason for reason, _field in earlier[first])
                     problem(row, earlier[first][0][1], _("may be the same customer as row {row} ({name}): {reasons}")
-                            .format(row=first, name=seen.names[first], reasons=reasons), raw)
+                            .format(row=first, name=seen.names[first], reasons=reasons), raw, duplicate=True)
                 else:
                     seen.add(row, values)
                     raws[row] = raw
-                    pending.append(_Valid(row, values, archived))
+                    pending.append(_Valid(row, values, archived, consent_at))
         if len(pending) >= BATCH:
             settle(pending)
             pending = []
@@ -499,15 +546,17 @@ def _insert_sql() -> tuple[str, list]:
     fields = [f for f in meta.sorted_fields if f is not meta.primary_key]
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join([database.param] * len(fields))
-    return f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks})', fields
+    returning = "" if is_sqlite() else f' RETURNING "{meta.primary_key.column_name}"'
+    return f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks}){returning}', fields
 
 
-def _db(value: object) -> object:
-    if isinstance(value, bool):
-        return int(value)
-    if hasattr(value, "isoformat"):
-        return str(value)  # as peewee stores a naive UTC timestamp in SQLite
-    return value
+def _insert(sql: str, params: list) -> int:
+    """One customer row in, its id back (SQLite's last row id, else RETURNING)."""
+    cursor = database.execute_sql(sql, params)
+    return cursor.lastrowid if is_sqlite() else cursor.fetchone()[0]
+
+
+_db = bulk.db_value
 
 
 def _audited(values: dict) -> dict:
@@ -531,13 +580,13 @@ def write_rows(valid: list[_Valid], cashier_id: int | None = None,
             for item in batch:
                 values = dict(item.values)
                 if values["marketing_consent"]:
-                    values["marketing_consent_at"] = created
+                    values["marketing_consent_at"] = item.consent_at or created
                 token_set = customer_search.tokens(values)
                 rank = customer_search.score(created, None, 0)
                 row = {**defaults, **values, "search_key": customer_search.search_key(token_set), "score": rank,
                        "name_key": customer_search.name_key(values["name"]), "created_at": created,
                        "updated_at": created, "archived": item.archived}
-                customer_id = database.execute_sql(sql, [_db(row[f.name]) for f in fields]).lastrowid
+                customer_id = _insert(sql, [_db(row[f.name]) for f in fields])
                 if not item.archived:
                     tokens.extend({"token": t, "score": rank, "customer": customer_id} for t in token_set)
                 changes = _audited({**values, **({"archived": True} if item.archived else {})})
@@ -548,14 +597,11 @@ def write_rows(valid: list[_Valid], cashier_id: int | None = None,
                     audits.append({"entity": "customer", "entity_id": customer_id,
                                    "action": "create_despite_duplicates", "cashier": cashier_id, "at": created,
                                    "changes": json.dumps({"candidates": item.candidates})})
-                customer = models.Customer(id=customer_id, **row)
-                payload = {"id": customer_id, **{name: getattr(customer, name) for name in customers.EVENT_FIELDS},
+                payload = {"id": customer_id, **{name: row[name] for name in customers.EVENT_FIELDS},
                            "fiscal_extra": json.loads(values["fiscal_extra"] or "{}")}
                 told.append((events.CUSTOMER_CREATED, "customer", customer_id, payload))
-            for part in range(0, len(tokens), 2000):
-                T.insert_many(tokens[part:part + 2000]).execute()
-            for part in range(0, len(audits), 1000):
-                A.insert_many(audits[part:part + 1000]).execute()
+            bulk.insert(T, tokens)
+            bulk.insert(A, audits)
             events.emit_many(told)
             if progress:
                 progress(start + len(batch))
@@ -587,8 +633,12 @@ def import_customers(path: Path | str, profile: str = "native", *, apply: bool =
     if not apply or (report.problems and not skip_invalid) or not valid:
         return report
     started = time.perf_counter()
-    report.created = write_rows(valid, cashier_id,
-                                (lambda done: progress("write", done, len(valid))) if progress else None)
+    try:
+        report.created = write_rows(valid, cashier_id,
+                                    (lambda done: progress("write", done, len(valid))) if progress else None)
+    except IntegrityError as exc:  # a till saved the same loyalty card since the check: all rolled back
+        raise PosError(_("Nothing was written: the database refused a row ({error}); another till may have "
+                         "just saved one of these customers. Run the import again.").format(error=exc)) from None
     report.applied = True
     report.write_seconds = time.perf_counter() - started
     return report

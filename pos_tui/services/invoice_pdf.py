@@ -12,8 +12,8 @@ from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 
-from pos_tui import db
-from pos_tui.i18n import _
+from pos_tui import db, l10n
+from pos_tui.i18n import _, in_language
 from pos_tui.money import exponent, format_money, format_rate
 from pos_tui.services import fiscal, invoices
 from pos_tui.services.invoices import InvoiceView
@@ -37,7 +37,12 @@ def render(invoice: InvoiceView, path: Path | str) -> Path:
 
 
 def to_bytes(invoice: InvoiceView) -> bytes:
-    """The PDF of `invoice`, in memory."""
+    """The PDF of `invoice`, in memory, in the customer's language when set (else the till's)."""
+    with in_language(invoice.language):
+        return _to_bytes(invoice)
+
+
+def _to_bytes(invoice: InvoiceView) -> bytes:
     from fpdf import FPDF  # fpdf2 (and Pillow) only when a PDF is made: `pos` starts faster
 
     class Document(FPDF):
@@ -83,8 +88,10 @@ def extra_fields(customer: dict, store_country: str) -> list[tuple[str, str]]:
 
 
 def money_of(invoice: InvoiceView):
-    """Formats minor units in the invoice's currency and the store's locale, as frozen on it."""
-    locale = invoice.store.get("locale") or "en_US"
+    """Formats minor units in the invoice's currency, in the locale of the language in use in the
+    store's country as frozen on the invoice (es_ES: 1.234,56 €)."""
+    country = invoice.store.get("country") or ""
+    locale = l10n.locale_for(country) if country else invoice.store.get("locale") or "en_US"
     exp = exponent(invoice.currency)
     return lambda minor: format_money(minor, invoice.currency, locale, exp)
 
@@ -150,7 +157,7 @@ class _Page:
         self.font(10, bold=True)
         self.line(f"{_('Number')}: {invoice.number}", half, 6, align="R")
         self.font(9)
-        issued = db.local_time(invoice.issued_at).date().isoformat() if invoice.issued_at else ""
+        issued = l10n.format_date(db.local_time(invoice.issued_at)) if invoice.issued_at else ""
         self.line(f"{_('Date')}: {issued}", half, align="R")
         if invoice.order_number:
             self.line(f"{_('Sale')}: {invoice.order_number}", half, align="R")

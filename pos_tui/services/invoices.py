@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import local_time, now
 from pos_tui.errors import NotFound, PosError, ValidationError
-from pos_tui.i18n import N_, _
+from pos_tui.i18n import N_, _, in_language
 from pos_tui.money import format_rate
 from pos_tui.services import events, fiscal, pricing, validation
 from pos_tui.services.numbering import next_value
@@ -97,7 +97,7 @@ def _customer_snapshot(customer: models.Customer | None) -> dict:
             "tax_country": customer.tax_country, "street": customer.street, "street2": customer.street2,
             "city": customer.city, "state": customer.state, "postal_code": customer.postal_code,
             "country": customer.country, "is_company": customer.is_company,
-            "fiscal_extra": json.loads(customer.fiscal_extra or "{}")}
+            "fiscal_extra": json.loads(customer.fiscal_extra or "{}"), "language": customer.language}
 
 
 def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None) -> models.Invoice:
@@ -159,6 +159,11 @@ class InvoiceView:
     def title(self) -> str:
         return _(KIND_LABELS[self.kind])
 
+    @property
+    def language(self) -> str:
+        """The customer's language when set: the invoice is written in it (else the till's)."""
+        return (self.customer or {}).get("language") or ""
+
 
 def _view(row: models.Invoice) -> InvoiceView:
     detail = json.loads(row.lines_snapshot)
@@ -216,7 +221,13 @@ def extra_labels(country: str) -> dict[str, str]:
 
 
 def render_text(invoice: InvoiceView, money, width: int = 64) -> str:
-    """The invoice in plain text, from its frozen data (the till's screen; the PDF has its own)."""
+    """The invoice in plain text, from its frozen data (the till's screen; the PDF has its own),
+    in the customer's language when set; `money` should follow the language (`StoreInfo.money`)."""
+    with in_language(invoice.language):
+        return _render_text(invoice, money, width)
+
+
+def _render_text(invoice: InvoiceView, money, width: int) -> str:
 
     def pair(left: str, right: str) -> str:
         room = width - len(right) - 1
@@ -226,7 +237,7 @@ def render_text(invoice: InvoiceView, money, width: int = 64) -> str:
     store, customer = invoice.store, invoice.customer
     out = [store.get("name", ""), _("Tax ID: {id}").format(id=store.get("tax_id") or "—"), store.get("address", ""),
            rule, pair(invoice.title, invoice.number),
-           pair(_("Date"), local_time(invoice.issued_at).strftime("%Y-%m-%d %H:%M"))]
+           pair(_("Date"), l10n.format_datetime(local_time(invoice.issued_at)))]
     if invoice.corrects:
         out.append(pair(_("Corrects"), invoice.corrects))
     if customer:

@@ -30,7 +30,7 @@ from pathlib import Path
 from textwrap import wrap
 from typing import Any
 
-from pos_tui import models
+from pos_tui import i18n, l10n, models
 from pos_tui.db import local_time, now, transactional, write
 from pos_tui.errors import NotFound, PosError, StateError, ValidationError
 from pos_tui.i18n import N_, _
@@ -59,7 +59,7 @@ DRAWER_PIN = 2  # the drawer kick-out connector pin most drawers use
 #: Dots across the paper for each width: where a barcode must fit.
 DOTS = {32: 384, 42: 512, 48: 576}
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING, DONE, FAILED = N_("pending"), N_("done"), N_("failed")  # shown translated: _(state)
 RECEIPT, DRAWER, TEST = "receipt", "drawer", "test"
 
 #: Optional fields of a receipt job, printed when present (after the payments), for loyalty:
@@ -278,7 +278,9 @@ def receipt_payload(receipt: Receipt, *, copy: bool = False, open_drawer: bool =
     """What a receipt job prints, as JSON-ready data: the receipt, the store's fiscal header as it
     is now, and the optional fields (`LOYALTY_FIELDS`) when given."""
     payload = {"version": 1, "receipt": asdict(receipt), "store": _store_data(), "copy": copy,
-               "open_drawer": open_drawer}
+               "open_drawer": open_drawer,
+               # the customer's language, else the till's now: what the printed receipt is written in
+               "language": i18n.normalize(receipt.language) or i18n.get_language()}
     for key, value in (extras or {}).items():
         if key not in LOYALTY_FIELDS:
             raise ValueError(f"unknown receipt field {key!r}; known: {', '.join(LOYALTY_FIELDS)}")
@@ -416,7 +418,13 @@ def _money_of(store: dict) -> Callable[[int], str]:
 def layout_receipt(payload: dict, width: int) -> list[Row]:
     """The printed receipt, row by row, `width` characters at most: the same content as the
     receipt on screen, with the store's fiscal header, the legal title of the document in the
-    store's country, and the number as a barcode."""
+    store's country, and the number as a barcode; in the language the job was queued with (the
+    customer's, else the till's)."""
+    with i18n.in_language(payload.get("language") or payload["receipt"].get("language")):
+        return _layout_receipt(payload, width)
+
+
+def _layout_receipt(payload: dict, width: int) -> list[Row]:
     data = payload["receipt"]
     receipt = _receipt_from(data)
     store = payload["store"]
@@ -455,7 +463,7 @@ def layout_receipt(payload: dict, width: int) -> list[Row]:
         pair(title, receipt.invoice_number, "bold")
     title = {"refund": _("Refund"), "account_payment": _("Payment on account")}.get(receipt.kind, _("Receipt"))
     pair(title, receipt.number)
-    pair(_("Date"), local_time(receipt.paid_at).strftime("%Y-%m-%d %H:%M"))
+    pair(_("Date"), l10n.format_datetime(local_time(receipt.paid_at), l10n.locale_for(country)))
     pair(_("Till"), receipt.till)
     pair(_("Cashier"), receipt.cashier)
     if receipt.refund_of:
@@ -484,7 +492,7 @@ def layout_receipt(payload: dict, width: int) -> list[Row]:
         label = method_label(payment.method) + (f" ****{payment.card_last4}" if payment.card_last4 else "")
         pair(label, money(shown))
         if payment.due_at:
-            pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d"))
+            pair("  " + _("due"), l10n.format_date(local_time(payment.due_at), l10n.locale_for(country)))
     if receipt.change_minor:
         pair(_("Change"), money(receipt.change_minor), "bold")
     points = {key: payload.get(key, data.get(key)) for key in LOYALTY_FIELDS}

@@ -4,10 +4,11 @@ access), and anonymising them (the right to erasure) while keeping what the law 
 Anonymising scrubs the personal fields and free text of the customer (`PERSONAL`), their search
 tokens, and the personal values that earlier entries of their audit trail and their earlier
 `customer.*` events carried — otherwise `pos customers show` or the change feed would still tell
-them. It keeps their sales (lines, payments) and the invoices with the fiscal data frozen when
-each was issued, which the law requires; the customer stays as "Anonymised customer 123", archived,
-so their sales still add up. All in one transaction, audited without the old values, and told to
-other systems as `customer.anonymised`.
+them —, the name on the receipts kept for the printer, and the reasons a manager typed on their
+loyalty entries (the points stay). It keeps their sales (lines, payments) and the invoices with
+the fiscal data frozen when each was issued, which the law requires; the customer stays as
+"Anonymised customer 123", archived, so their sales still add up. All in one transaction,
+audited without the old values, and told to other systems as `customer.anonymised`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ PERSONAL = {
     "fiscal_extra": "{}", "needs_invoice": False, "special_terms": "", "notes": "", "loyalty_card": None,
     "marketing_consent": False, "marketing_consent_at": None, "search_key": "", "name_key": "",
 }
+
+
+#: Derived from the fields a person typed (search keys, phone numbers in E.164): cleared with them,
+#: never named on their own.
+DERIVED = frozenset({"phone_e164", "mobile_e164", "search_key", "name_key"})
 
 
 def anonymous_name(customer_id: int) -> str:
@@ -70,7 +76,8 @@ def _customer(customer_id: int) -> models.Customer:
 
 def customer_data(customer_id: int) -> dict:
     """Everything stored about a customer: profile, search tokens, sales with their lines and
-    payments, invoices (as issued), loyalty ledger, audit trail and change-feed events. Times in
+    payments, invoices (as issued), loyalty ledger, audit trail, the receipts of their sales kept
+    for the printer, the managers' approvals on their sales, and the change-feed events. Times in
     ISO 8601 (UTC), amounts in integer minor units of `currency`."""
     customer = _customer(customer_id)
     store = get_store()
@@ -109,6 +116,11 @@ def customer_data(customer_id: int) -> dict:
         doc["loyalty"] = [_row(entry) for entry in entries]
         about = about | ((E.entity == "loyalty_entry") & E.entity_id.in_(
             LE.select(LE.id).where(LE.customer == customer_id)))
+    PJ, AP = models.PrintJob, models.Approval
+    doc["receipts_queued"] = [_row(job, ("payload",)) for job in
+                              PJ.select().where(PJ.order.in_(their_orders)).order_by(PJ.id)]
+    doc["approvals"] = [_row(approval, ("details",)) for approval in
+                        AP.select().where(AP.order.in_(their_orders)).order_by(AP.id)]
     doc["events"] = [{"cursor": e.cursor, "at": _value(e.at), "kind": e.kind, "entity": e.entity,
                       "entity_id": e.entity_id, "payload": json.loads(e.payload)}
                      for e in E.select().where(about).order_by(E.cursor)]
@@ -132,7 +144,7 @@ def anonymise(customer_id: int, cashier_id: int | None = None) -> list[str]:
         raise StateError(_("Customer {id} was already anonymised on {day}.").format(
             id=customer_id, day=row.anonymised_at.date().isoformat()))
     cleared = sorted(name for name, empty in {"name": "", **PERSONAL}.items()
-                     if getattr(row, name) not in (empty, "", None, False, "{}"))
+                     if name not in DERIVED and getattr(row, name) not in (empty, "", None, False, "{}"))
     at = now()
     C = models.Customer
     C.update(**PERSONAL, name=anonymous_name(customer_id), archived=True, anonymised_at=at,
@@ -153,6 +165,30 @@ def anonymise(customer_id: int, cashier_id: int | None = None) -> list[str]:
         told = json.loads(payload)
         told.update({key: scrubbed[key] for key in told if key in scrubbed})
         E.update(payload=json.dumps(told, ensure_ascii=False, sort_keys=True)).where(E.cursor == cursor).execute()
+
+    # Receipts kept for the printer name them; a manager's reasons on their points are free text.
+    PJ, O = models.PrintJob, models.Order
+    their_orders = O.select(O.id).where(O.customer == customer_id)
+    for job_id, payload in PJ.select(PJ.id, PJ.payload).where(PJ.order.in_(their_orders)).tuples():
+        job = json.loads(payload or "{}")
+        receipt = job.get("receipt")
+        if isinstance(receipt, dict) and receipt.get("customer"):
+            receipt["customer"] = anonymous_name(customer_id)
+            PJ.update(payload=json.dumps(job, ensure_ascii=False)).where(PJ.id == job_id).execute()
+    if hasattr(models, "LoyaltyEntry"):
+        LE = models.LoyaltyEntry
+        reasons = [entry_id for (entry_id,) in LE.select(LE.id).where(
+            (LE.customer == customer_id) & (LE.reason != "")).tuples()]
+        if reasons:
+            LE.update(reason="").where(LE.id.in_(reasons)).execute()
+            for cursor, payload in E.select(E.cursor, E.payload).where(
+                    (E.entity == "loyalty_entry") & E.entity_id.in_(reasons)).tuples():
+                told = json.loads(payload)
+                if told.get("reason"):
+                    told["reason"] = ""
+                    E.update(payload=json.dumps(told, ensure_ascii=False, sort_keys=True)).where(
+                        E.cursor == cursor).execute()
+            cleared.append("loyalty reasons")
 
     audit.record("customer", customer_id, "anonymise", {"cleared": cleared}, cashier_id)
     events.emit(events.CUSTOMER_ANONYMISED, "customer", customer_id, {"id": customer_id, "anonymised_at": at})

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import local_time
 from pos_tui.errors import NotFound
-from pos_tui.i18n import _
+from pos_tui.i18n import _, in_language
 from pos_tui.money import TaxBreakdown, format_rate
 from pos_tui.services import loyalty, pricing
 from pos_tui.services.payments import ROUNDING, method_label
@@ -57,6 +57,7 @@ class Receipt:
     points_earned: int = 0
     points_balance: int | None = None  # with a customer
     tier: str = ""
+    language: str = ""  # the customer's, when set: the receipt is written in it
 
     @property
     def received_on_account_minor(self) -> int:
@@ -88,6 +89,7 @@ def get_receipt(order_id: int) -> Receipt:
         order.refund_of.number if order.refund_of_id else None,
         order.kind,
         *_points_of(order),
+        language=order.customer.language if order.customer else "",
     )
 
 
@@ -104,7 +106,14 @@ def _invoice_of(order: models.Order) -> tuple[str | None, str | None]:
 
 
 def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], width: int = 40) -> str:
-    """The receipt laid out in `width` columns of plain text."""
+    """The receipt laid out in `width` columns of plain text, in the customer's language when the
+    receipt has one (else the till's); `money` should follow the language in use
+    (`StoreInfo.money` does)."""
+    with in_language(receipt.language):
+        return _render_text(receipt, store_name, money, width)
+
+
+def _render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], width: int) -> str:
 
     def pair(left: str, right: str) -> str:
         room = width - len(right) - 1
@@ -114,7 +123,7 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
     title = {"refund": _("Refund"), "account_payment": _("Payment on account")}.get(receipt.kind, _("Receipt"))
     out = [store_name.center(width), rule,
            pair(title, receipt.number),
-           pair(_("Date"), local_time(receipt.paid_at).strftime("%Y-%m-%d %H:%M")),
+           pair(_("Date"), l10n.format_datetime(local_time(receipt.paid_at))),
            pair(_("Till"), receipt.till),
            pair(_("Cashier"), receipt.cashier)]
     if receipt.invoice_number:
@@ -148,7 +157,7 @@ def render_text(receipt: Receipt, store_name: str, money: Callable[[int], str], 
         label = method_label(payment.method) + (f" ****{payment.card_last4}" if payment.card_last4 else "")
         out.append(pair(label, money(shown)))
         if payment.due_at:
-            out.append(pair("  " + _("due"), local_time(payment.due_at).strftime("%Y-%m-%d")))
+            out.append(pair("  " + _("due"), l10n.format_date(local_time(payment.due_at))))
     if receipt.change_minor:
         out.append(pair(_("Change"), money(receipt.change_minor)))
     if receipt.points_balance is not None:

@@ -18,7 +18,7 @@ from peewee import JOIN, fn
 from pos_tui import models
 from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
-from pos_tui.i18n import _
+from pos_tui.i18n import N_, _
 from pos_tui.money import TaxBreakdown, format_rate
 from pos_tui.services import approvals, catalog, credit, customers, events, invoices, loyalty, pricing, refunds
 from pos_tui.services.numbering import next_order_number
@@ -28,6 +28,8 @@ from pos_tui.services.sessions import check_till
 from pos_tui.services.store import require_store
 
 MAX_QUANTITY = 9999
+#: The states of a sale, as shown (translated with `_(order.state)`).
+STATES = (N_("draft"), N_("parked"), N_("paid"), N_("voided"), N_("cancelled"))
 _QUANTITY_CODE = re.compile(r"^\s*(?P<qty>[^*]*?)\s*\*\s*(?P<code>.*?)\s*$")
 
 

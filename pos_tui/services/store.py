@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel import Locale, UnknownLocaleError
-
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import transactional
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
@@ -24,23 +22,27 @@ class StoreInfo:
     exponent: int
 
     def money(self, minor: int) -> str:
-        """An amount in minor units, formatted for the store's currency and locale."""
-        return format_money(minor, self.currency, self.locale, self.exponent)
+        """An amount in minor units, formatted for the store's currency, in the locale of the
+        language being written in (a receipt in its customer's language follows it)."""
+        return format_money(minor, self.currency, locale_for(self.country), self.exponent)
 
 
-def locale_for(country: str) -> str:
-    """The most likely locale of a country (ES -> es_ES, MX -> es_MX, US -> en_US)."""
-    try:
-        return str(Locale.parse(f"und_{country}"))
-    except (UnknownLocaleError, ValueError):
-        return "en_US"
+def locale_for(country: str, language: str | None = None) -> str:
+    """The locale of amounts and dates: `language` (default: the one in use) in the store's country
+    when CLDR pairs them (ES -> es_ES or en_ES, MX -> es_MX, US -> en_US or es_US), else the
+    country's own locale."""
+    return l10n.locale_for(country, language)
 
 
 def get_store() -> StoreInfo | None:
+    """The store. Its `locale` is its country's own (es_ES); amounts and dates are written in the
+    locale of the language in use in that country (`StoreInfo.money`, `pos_tui.l10n`)."""
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         return None
-    return StoreInfo(row.name, row.country, row.currency, row.locale, exponent(row.currency))
+    l10n.set_country(row.country)
+    return StoreInfo(row.name, row.country, row.currency, row.locale or l10n.country_locale(row.country),
+                     exponent(row.currency))
 
 
 def require_store() -> StoreInfo:
@@ -62,7 +64,7 @@ def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: 
     check.done()
     if models.Store.select().exists():
         raise StateError(_("This database already has a store."))
-    models.Store.create(name=name, country=country, currency=currency, locale=locale_for(country))
+    models.Store.create(name=name, country=country, currency=currency, locale=l10n.country_locale(country))
     cashiers.add_cashier(cashier_name, pin, role="manager")
     return require_store()
 

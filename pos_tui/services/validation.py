@@ -42,13 +42,17 @@ _COUNTRIES = frozenset(code for code in Locale("en").territories
 _CURRENCIES = frozenset(list_currencies())
 
 
+#: Unicode's control characters (category Cc: U+0000–U+001F and U+007F–U+009F), found in one pass.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def text(value: object, field: str, *, max_length: int, required: bool = False, code: bool = False) -> str:
     """Trimmed single-line text: bounded length, no control characters, and never a full card
     number. `code`: an identifier (barcode, SKU, loyalty card) that may be a long run of digits."""
     cleaned = "" if value is None else str(value).strip()
     if required and not cleaned:
         raise ValidationError(field, _("is required"))
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+    if _CONTROL.search(cleaned):
         raise ValidationError(field, _("must not contain control characters"))
     if len(cleaned) > max_length:
         raise ValidationError(field, _("is too long (at most {n} characters)").format(n=max_length))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from pos_tui import models
+from pos_tui import l10n, models
 from pos_tui.db import local_time
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate
@@ -90,7 +90,7 @@ def render_text(report: ZReport, store_name: str, money: Callable[[int], str], w
     rule = "-" * width
 
     def when(moment: datetime | None) -> str:
-        return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+        return l10n.format_datetime(local_time(moment)) if moment else "—"
 
     out = [store_name.center(width), _("Z REPORT").center(width), rule,
            pair(_("Session"), str(s.id)), pair(_("Till"), s.till), pair(_("Cashier"), s.cashier_name),

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+from pos_tui.i18n import _
+
 
 class KeyBar(Static):
     DEFAULT_CSS = """
@@ -41,7 +43,7 @@ class KeyBar(Static):
             if not binding.show or not enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
-            shown.append((self.app.get_key_display(binding), binding.description))
+            shown.append((self.app.get_key_display(binding), _(binding.description)))
         return shown
 
     def show_keys(self) -> None:
