@@ -17,12 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pos_tui import models
-<<<<<<< HEAD
 from pos_tui.db import before_commit, now
-=======
-from pos_tui.db import now
 from pos_tui.services import bulk
->>>>>>> main
 from pos_tui.services.numbering import next_value, next_values
 
 CUSTOMER_CREATED, CUSTOMER_UPDATED = "customer.created", "customer.updated"
@@ -51,7 +47,6 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
     if not items:
         return
     at = now()
-<<<<<<< HEAD
     told = [(kind, entity, entity_id, json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
             for kind, entity, entity_id, payload in items]
     before_commit(lambda: _write(at, told))
@@ -59,17 +54,8 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
 
 def _write(at: datetime, told: list[tuple[str, str, int, str]]) -> None:
     cursors = next_values("outbox", len(told)) if len(told) > 1 else [next_value("outbox")]
-    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id, "payload": payload}
-            for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)]
-    for start in range(0, len(rows), 500):  # within SQLite's limit of bound parameters
-        models.Event.insert_many(rows[start:start + 500]).execute()
-=======
-    rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
-             "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
-            for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
-    bulk.insert(models.Event, rows)
-    return cursors
->>>>>>> main
+    bulk.insert(models.Event, [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
+                                "payload": payload} for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)])
 
 
 def order_payload(order: models.Order) -> dict:
