@@ -13,7 +13,19 @@ customer picker calls) and, in the same run, through a plain SQL baseline:
 
 run with sqlite3 directly on the same file. The results are also checked: what we return must
 match the query by a brute-force reading of the spec, and single-word name prefixes must give the
-best-ranked customers in rank order. A report in Markdown goes to stdout and bench/out/search.md.
+best-ranked customers in rank order. A report in Markdown goes to stdout and bench/out/search.md,
+the figures to bench/out/search.json (what `python -m bench` collects).
+
+With `--pg URL` (a database on a PostgreSQL server, dropped and made again unless `--reuse` finds
+it holding the same store), the store is copied there (`pos db copy`) and the same keystrokes are
+timed on PostgreSQL, through `search_customers` (its GIN full-text index) and, in the same run,
+through the query shape of Odoo's point-of-sale customer search, run with psycopg2:
+
+    SELECT id, name, email, phone, mobile FROM customer WHERE NOT archived
+      AND (name ILIKE '%q%' OR email ILIKE '%q%' OR phone ILIKE '%q%' OR mobile ILIKE '%q%') LIMIT 30
+
+(Odoo's ORM also orders by the partner's name, which can only make it slower; that variant is
+timed too.) Report: bench/out/search-postgresql.md and .json.
 """
 
 from __future__ import annotations
@@ -34,6 +46,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
+
+#: Odoo's POS customer search (res.partner: name, email, phone, mobile ILIKE, active only), LIMIT 30.
+ODOO_SQL = ("SELECT id, name, email, phone, mobile FROM customer WHERE NOT archived AND "
+            "(name ILIKE %s OR email ILIKE %s OR phone ILIKE %s OR mobile ILIKE %s) {order}LIMIT 30")
 
 BASELINE_SQL = (
     "SELECT id, name, phone, tax_id, city, points FROM customer WHERE archived = 0 AND "
@@ -277,6 +293,119 @@ def time_baseline(conn: sqlite3.Connection, query: str) -> tuple[float, list]:
     return time.perf_counter() - started, rows
 
 
+def pg_store(url: str, source: Path, reuse: bool) -> dict:
+    """The SQLite store at `source` copied into the database at `url` (made afresh), unless
+    `reuse` and it already holds as many customers and orders."""
+    import psycopg2
+
+    from bench.tills import fresh_pg_database
+    from pos_tui import db
+    from pos_tui.services import copy
+
+    src = sqlite3.connect(str(source))
+    want = [src.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("customer", "sale_order")]
+    src.close()
+    if reuse:
+        try:
+            conn = psycopg2.connect(url)
+            cur = conn.cursor()
+            cur.execute("SELECT (SELECT COUNT(*) FROM customer), (SELECT COUNT(*) FROM sale_order)")
+            have = list(cur.fetchone())
+            conn.close()
+            if have == want:
+                print(f"reusing {db.describe(url)}", file=sys.stderr)
+                return {"copied": False}
+        except psycopg2.Error:
+            pass
+    fresh_pg_database(url)
+    print(f"copying {source.name} into {db.describe(url)}…", file=sys.stderr)
+    result = copy.copy_store(str(source), url)
+    db.close_database()
+    return {"copied": True, "copy_seconds": round(result.seconds, 1), "rows": result.rows}
+
+
+def run_postgres(args, path: Path, queries: list, strokes: list) -> int:
+    """The keystrokes on PostgreSQL: ours against Odoo's query shape (with and without its ORDER BY)."""
+    import psycopg2
+
+    from pos_tui import db
+
+    info = pg_store(args.pg, path, args.reuse)
+    db.open_database(args.pg)
+    conn = psycopg2.connect(args.pg)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SELECT current_setting('server_version'), COUNT(*) FROM customer")
+    version, customers = cur.fetchone()
+    variants = {"odoo": ODOO_SQL.format(order=""), "odoo_ordered": ODOO_SQL.format(order="ORDER BY name, id DESC ")}
+
+    def odoo(sql: str, query: str) -> float:
+        pattern = f"%{query}%"
+        started = time.perf_counter()
+        cur.execute(sql, (pattern,) * 4)
+        cur.fetchall()
+        return time.perf_counter() - started
+
+    for _label, _query, stroke in strokes:  # warm up
+        time_ours(stroke)
+        for sql in variants.values():
+            odoo(sql, stroke)
+    ours: dict[str, list[float]] = {s: [] for _l, _q, s in strokes}
+    theirs: dict[str, dict[str, list[float]]] = {v: {s: [] for _l, _q, s in strokes} for v in variants}
+    load_before = load()
+    for _round in range(args.rounds):
+        for _label, _query, stroke in strokes:
+            ours[stroke].append(time_ours(stroke)[0])
+            for name, sql in variants.items():
+                theirs[name][stroke].append(odoo(sql, stroke))
+    load_after = load()
+    mine = [t for s in ours.values() for t in s]
+    base = {name: [t for s in per.values() for t in s] for name, per in theirs.items()}
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.2f}"
+
+    lines = [f"# Customer search on PostgreSQL: {customers:,} customers", "",
+             "| Machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in machine().items()),
+             f"| PostgreSQL | {version}, same host |",
+             f"| Load average (1 min) | {load_before} before the timings, {load_after} after |",
+             f"| Store | {path.name} copied in" + (f" {info['copy_seconds']} s ({info['rows']:,} rows)"
+                                                   if info.get("copied") else " an earlier run") + " |", "",
+             f"{len(ours)} keystrokes from {len(queries)} queries, {args.rounds} timed rounds after a warm-up.", "",
+             "| ms per keystroke | ours: `search_customers` | Odoo's shape, LIMIT 30 | the same ORDER BY name |",
+             "|---|---:|---:|---:|"]
+    for name, p in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100)):
+        lines.append(f"| {name} | {ms(percentile(mine, p))} | {ms(percentile(base['odoo'], p))} | "
+                     f"{ms(percentile(base['odoo_ordered'], p))} |")
+    ratio = percentile(base["odoo"], 95) / percentile(mine, 95)
+    ordered = percentile(base["odoo_ordered"], 95) / percentile(mine, 95)
+    lines += ["", f"Odoo's shape p95 / ours p95: **{ratio:.0f}×** (with its ORDER BY: {ordered:.0f}×).", "",
+              "| Query | Ours p50 / max (ms) | Odoo's shape p50 / max (ms) |", "|---|---:|---:|"]
+    for _label, query in queries:
+        a = [t for s in keystrokes(query) for t in ours[s]]
+        b = [t for s in keystrokes(query) for t in theirs["odoo"][s]]
+        lines.append(f"| `{query}` | {ms(statistics.median(a))} / {ms(max(a))} | "
+                     f"{ms(statistics.median(b))} / {ms(max(b))} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (OUT / "search-postgresql.md").write_text(text)
+    results = [
+        {"bench": "search", "name": f"customer search on PostgreSQL, {customers:,} customers: p95 per keystroke",
+         "ours": round(percentile(mine, 95) * 1000, 3), "baseline": round(percentile(base["odoo"], 95) * 1000, 3),
+         "unit": "ms", "baseline_label": "Odoo's POS search shape: name/email/phone/mobile ILIKE '%q%' LIMIT 30",
+         "ratio": round(ratio, 1), "target": "ratio = baseline / ours"},
+        {"bench": "search", "name": f"customer search on PostgreSQL, {customers:,} customers: p95, Odoo ordered",
+         "ours": round(percentile(mine, 95) * 1000, 3),
+         "baseline": round(percentile(base["odoo_ordered"], 95) * 1000, 3), "unit": "ms",
+         "baseline_label": "the same with the ORDER BY name Odoo's ORM adds", "ratio": round(ordered, 1),
+         "target": "ratio = baseline / ours"},
+    ]
+    (OUT / "search-postgresql.json").write_text(json.dumps(results, indent=2) + "\n")
+    conn.close()
+    db.close_database()
+    return 0
+
+
 def check_results(conn: sqlite3.Connection, queries: list[str], load_all: bool) -> list[str]:
     """Problems found: results the spec would not accept; single-word name prefixes not giving
     the best-ranked matches in rank order."""
@@ -330,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="no memory of prefixes found common: every keystroke counts its prefixes")
     parser.add_argument("--picker-threads", action="store_true",
                         help="run each keystroke in a new thread (and connection), as the picker does")
+    parser.add_argument("--pg", metavar="URL", default=None,
+                        help="also on PostgreSQL: copy the store into this database, time ours against "
+                             "Odoo's query shape there")
+    parser.add_argument("--json", type=Path, default=OUT / "search.json")
     args = parser.parse_args(argv)
     orders = args.customers if args.orders is None else args.orders
     path = args.db or default_path(args.customers, orders, args.seed)
@@ -348,6 +481,13 @@ def main(argv: list[str] | None = None) -> int:
     from pos_tui import db
     from pos_tui.services import customer_search
 
+    if args.pg:
+        conn = sqlite3.connect(str(path))
+        values = real_values(conn, args.seed)
+        conn.close()
+        queries = [(label, query.format(**values)) for label, query in QUERIES]
+        strokes = [(label, query, stroke) for label, query in queries for stroke in keystrokes(query)]
+        return run_postgres(args, path, queries, strokes)
     if args.cold_plans:
         customer_search.COMMON_MEMORY_SECONDS = 0
     ours_timer = time_ours_in_a_thread if args.picker_threads else time_ours
@@ -428,6 +568,20 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)
+    if baseline:
+        p95_base = percentile(samples_base, 95)
+        results = [{"bench": "search", "name": f"customer search, {customers:,} customers: p95 per keystroke",
+                    "ours": round(p95_ours * 1000, 3), "baseline": round(p95_base * 1000, 3), "unit": "ms",
+                    "baseline_label": "LIKE '%q%' on name, phone, mobile, email, tax ID (sqlite3), same ranking",
+                    "ratio": round(p95_base / p95_ours, 1), "target": "ours <= 5 ms and ratio >= 40",
+                    "problems": len(problems)},
+                   {"bench": "search", "name": f"customer search, {customers:,} customers: p50 per keystroke",
+                    "ours": round(percentile(samples_ours, 50) * 1000, 3),
+                    "baseline": round(percentile(samples_base, 50) * 1000, 3), "unit": "ms",
+                    "baseline_label": "the same LIKE scan",
+                    "ratio": round(percentile(samples_base, 50) / percentile(samples_ours, 50), 1),
+                    "target": "(reported)"}]
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
     conn.close()
     db.close_database()
     return 1 if problems else 0

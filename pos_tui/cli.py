@@ -14,6 +14,7 @@ from rich.table import Table
 
 from pos_tui import cli_common, db, i18n, l10n
 from pos_tui.cli_common import Settings, console, fail
+from pos_tui.cli_copy import copy_cmd
 from pos_tui.cli_customers import customers_app
 from pos_tui.cli_data import backup_cmd, check_cmd, export_app, import_app, restore_cmd
 from pos_tui.cli_help import PosGroup
@@ -99,6 +100,7 @@ def db_path(ctx: typer.Context) -> None:
 db_app.command("backup")(backup_cmd)
 db_app.command("restore")(restore_cmd)
 db_app.command("check")(check_cmd)
+db_app.command("copy")(copy_cmd)
 
 
 @app.command("demo", help=(

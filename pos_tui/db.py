@@ -75,6 +75,12 @@ def _sqlite_path(target: str) -> str | None:
     return None
 
 
+def sqlite_file(target: str) -> Path | None:
+    """The file of a SQLite target (a path or `sqlite:///…`); None for a server's URL."""
+    path = _sqlite_path(target)
+    return None if path is None or path == ":memory:" else Path(path).expanduser()
+
+
 def make_database(target: str) -> Database:
     """A database object for a file path or a URL (`sqlite:///…`, `postgresql://…`)."""
     path = _sqlite_path(target)

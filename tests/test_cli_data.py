@@ -14,6 +14,7 @@ from pos_tui import db, models
 from pos_tui.cli import app
 from pos_tui.services import exports, store
 from tests.data_helpers import make_activity
+from tests.targets import sqlite_only
 
 
 @pytest.fixture
@@ -174,6 +175,7 @@ def test_import_needs_a_readable_file(activity, run, tmp_path):
 # pos db backup | restore | check --------------------------------------------------------------------
 
 
+@sqlite_only
 def test_backup_restore_and_check_from_the_command_line(activity, run, db_path, tmp_path):
     copy = tmp_path / "copy.sqlite3"
     made = run("db", "backup", str(copy))

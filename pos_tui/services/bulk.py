@@ -26,7 +26,14 @@ def insert(model, rows: Iterable[dict]) -> int:
     meta = model._meta
     names = list(rows[0])
     columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in names)
+    values = [[db_value(row[name]) for name in names] for row in rows]
+    if not is_sqlite():  # psycopg2's executemany sends one statement per row; this, one per thousand
+        from psycopg2.extras import execute_values
+
+        execute_values(database.cursor(), f'INSERT INTO "{meta.table_name}" ({columns}) VALUES %s', values,
+                       page_size=1000)
+        return len(rows)
     marks = ", ".join([database.param] * len(names))
     sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
-    database.cursor().executemany(sql, [[db_value(row[name]) for name in names] for row in rows])
+    database.cursor().executemany(sql, values)
     return len(rows)

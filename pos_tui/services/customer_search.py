@@ -391,7 +391,8 @@ FULL_TEXT_COLUMN, FULL_TEXT_INDEX = "search_tsv", "customer_search_tsv"
 # MATERIALIZED: the matches from the GIN index, then ranked — never a walk by rank the planner
 # might prefer on a wrong guess of how many match.
 _FULL_TEXT_SQL = (f"WITH hits AS MATERIALIZED (SELECT id, score FROM customer WHERE NOT archived AND "
-                  f"{FULL_TEXT_COLUMN} @@ %s::tsquery) SELECT id, score FROM hits ORDER BY score DESC, id DESC LIMIT %s")
+                  f"{FULL_TEXT_COLUMN} @@ %s::tsquery) "
+                  "SELECT id, score FROM hits ORDER BY score DESC, id DESC LIMIT %s")
 
 
 def _matching(prefixes: list[str], limit: int) -> list[tuple[int, int]]:
@@ -411,7 +412,11 @@ def to_tsquery(groups: list[list[str]]) -> str:
 
 def ensure_postgres_index() -> None:
     """Add the full-text column and its index when missing (inside the schema's transaction; on a
-    large table, once, it takes a while). Where the engine refuses, the token index answers."""
+    large table, once, it takes a while). Where the engine refuses, the token index answers.
+
+    `fastupdate = off`: a new customer's tokens go straight into the index. With it on (the
+    default), they wait in a pending list that every search reads through until a vacuum clears
+    it, and a keystroke that takes 0.1 ms takes 4 ms after a few thousand new customers."""
     from pos_tui.db import database
 
     try:
@@ -420,9 +425,18 @@ def ensure_postgres_index() -> None:
                 f"ALTER TABLE customer ADD COLUMN IF NOT EXISTS {FULL_TEXT_COLUMN} tsvector "
                 f"GENERATED ALWAYS AS ({TSVECTOR}) STORED")
             database.execute_sql(f"CREATE INDEX IF NOT EXISTS {FULL_TEXT_INDEX} ON customer "
-                                 f"USING gin ({FULL_TEXT_COLUMN}) WHERE NOT archived")
+                                 f"USING gin ({FULL_TEXT_COLUMN}) WITH (fastupdate = off) WHERE NOT archived")
     except Exception:  # noqa: BLE001 - any refusal means: search with the token index
         pass
+    _FULL_TEXT.pop(id(database.obj), None)
+
+
+def drop_postgres_index() -> None:
+    """Drop the full-text index (before loading many customers at once: building it afterwards
+    is much faster than growing it row by row); `ensure_postgres_index` makes it again."""
+    from pos_tui.db import database
+
+    database.execute_sql(f"DROP INDEX IF EXISTS {FULL_TEXT_INDEX}")
     _FULL_TEXT.pop(id(database.obj), None)
 
 
