@@ -46,9 +46,10 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> range:
     if not items:
         return range(0)
     cursors = next_values("outbox", len(items))
+    encode = json.JSONEncoder(ensure_ascii=False, default=_plain, sort_keys=True).encode
     at = now()
     rows = [{"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id,
-             "payload": json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True)}
+             "payload": encode(payload or {})}
             for cursor, (kind, entity, entity_id, payload) in zip(cursors, items)]
     bulk.insert(models.Event, rows)
     return cursors
