@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         if code == 0 and made:
             status, note = "ok", ""
         elif made:
-            status, note = f"exit {code}", "figures written, but the step reported a problem (its target missed or a check failed)"
+            status = f"exit {code}"
+            note = "figures written, but the step reported a problem (a target missed or a check failed)"
         else:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:]
             status, note = "failed", f"exit {code}, no figures; see bench/out/{log.name}: " + " / ".join(tail)

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from peewee import DateTimeField
+from peewee import __exception_wrapper__ as driver_errors
+
 from pos_tui.db import database, is_sqlite
 
 
@@ -15,6 +18,12 @@ def db_value(value: object) -> object:
     if isinstance(value, datetime) and is_sqlite():
         return str(value)
     return value
+
+
+def times(fields: Iterable) -> list[bool]:
+    """Which of these fields the driver must be given as text (timestamps, on SQLite)."""
+    sqlite = is_sqlite()
+    return [sqlite and isinstance(f, DateTimeField) for f in fields]
 
 
 def insert(model, rows: Iterable[dict]) -> int:
@@ -26,14 +35,23 @@ def insert(model, rows: Iterable[dict]) -> int:
     meta = model._meta
     names = list(rows[0])
     columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in names)
-    values = [[db_value(row[name]) for name in names] for row in rows]
-    if not is_sqlite():  # psycopg2's executemany sends one statement per row; this, one per thousand
-        from psycopg2.extras import execute_values
-
-        execute_values(database.cursor(), f'INSERT INTO "{meta.table_name}" ({columns}) VALUES %s', values,
-                       page_size=1000)
-        return len(rows)
     marks = ", ".join([database.param] * len(names))
     sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
-    database.cursor().executemany(sql, values)
+    convert = [i for i, flag in enumerate(times(meta.fields[name] for name in names)) if flag]
+
+    def params(row: dict) -> list:
+        values = [row[name] for name in names]
+        for i in convert:
+            if values[i] is not None:
+                values[i] = str(values[i])
+        return values
+
+    with driver_errors:  # as peewee's own errors (IntegrityError, …), whatever the driver
+        if is_sqlite():
+            database.cursor().executemany(sql, map(params, rows))
+        else:  # psycopg2's executemany sends one statement per row; this, one per thousand
+            from psycopg2.extras import execute_values
+
+            execute_values(database.cursor(), f'INSERT INTO "{meta.table_name}" ({columns}) VALUES %s',
+                           map(params, rows), page_size=1000)
     return len(rows)

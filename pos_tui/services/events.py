@@ -46,9 +46,9 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
     transaction (written as it commits, numbered then)."""
     if not items:
         return
+    encode = json.JSONEncoder(ensure_ascii=False, default=_plain, sort_keys=True).encode
     at = now()
-    told = [(kind, entity, entity_id, json.dumps(payload or {}, ensure_ascii=False, default=_plain, sort_keys=True))
-            for kind, entity, entity_id, payload in items]
+    told = [(kind, entity, entity_id, encode(payload or {})) for kind, entity, entity_id, payload in items]
     before_commit(lambda: _write(at, told))
 
 

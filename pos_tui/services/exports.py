@@ -529,12 +529,12 @@ def export(kind: str, out: TextIO, options: Options = Options(),
         raise ValidationError("--excel", _("is for CSV only (use --format csv)"))
     if options.profile not in PROFILES:
         raise ValidationError("--profile", _("must be one of: {profiles}").format(profiles=", ".join(PROFILES)))
-    with _no_gc():
+    with no_gc():
         return _export(kind, out, options, progress)
 
 
 @contextmanager
-def _no_gc():
+def no_gc():
     """The cyclic garbage collector paused: an export makes millions of short-lived tuples and
     strings and no cycle, and the collector would walk them again and again (a fifth of the time)."""
     enabled = gc.isenabled()

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import html
 import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from peewee import IntegrityError
+from peewee import __exception_wrapper__ as driver_errors
 
 from pos_tui import models
 from pos_tui.db import database, is_sqlite, now, write
@@ -262,7 +265,9 @@ def form_data(raw: dict[str, str], source: Source, profile: str) -> tuple[dict, 
     data: dict = {}
     errors: dict[str, str] = {}
     for column, target in source.fields.items():
-        value = exports.unneutralise((raw.get(column) or "").strip())
+        value = (raw.get(column) or "").strip()
+        if value[:1] == "'":  # what an export neutralised
+            value = exports.unneutralise(value)
         data[target] = value
     if profile == "odoo":
         if "company_type" in data:
@@ -309,6 +314,11 @@ def _utc(text: str) -> datetime:
 
 # Duplicates in the file ---------------------------------------------------------------------------
 
+# A row's name is folded several times (its keys, the store's, the file's): once is enough.
+_name_key = functools.lru_cache(maxsize=256)(customer_search.name_key)
+_words = functools.lru_cache(maxsize=256)(customer_search.significant_words)
+
+
 
 class _Seen:
     """The keys of the valid rows so far, to find duplicates within the file by the form's rules."""
@@ -331,7 +341,7 @@ class _Seen:
         for name in ("phone", "mobile"):
             if values.get(f"{name}_e164"):
                 found.append(("phone", values[f"{name}_e164"], _("same phone"), name))
-        key = customer_search.name_key(values.get("name", ""))
+        key = _name_key(values.get("name", ""))
         if " " in key:
             found.append(("name", key, _("same first and last name"), "name"))
         return found
@@ -343,7 +353,7 @@ class _Seen:
             row = self.keys.get((kind, value))
             if row is not None and all(reason != r for r, _f in hits.setdefault(row, [])):
                 hits[row].append((reason, name))
-        words = set(customer_search.significant_words(values.get("name", "")))
+        words = set(_words(values.get("name", "")))
         postal = values.get("postal_code")
         if postal and words:
             shared: dict[int, int] = {}
@@ -360,7 +370,7 @@ class _Seen:
             self.keys.setdefault((kind, value), row)
         if values.get("loyalty_card"):
             self.keys.setdefault(("card", values["loyalty_card"]), row)
-        words = set(customer_search.significant_words(values.get("name", "")))
+        words = set(_words(values.get("name", "")))
         if values.get("postal_code") and words:
             self.word_sets[row] = words
             for word in words:
@@ -383,10 +393,10 @@ def _store_hits(batch: list[tuple[int, dict]]) -> dict[int, str]:
         if values.get("email"):
             emails.add(values["email"])
         phones.update({values.get("phone_e164"), values.get("mobile_e164")} - {None, ""})
-        key = customer_search.name_key(values.get("name", ""))
+        key = _name_key(values.get("name", ""))
         if " " in key:
             names.add(key)
-        if values.get("postal_code") and customer_search.significant_words(values.get("name", "")):
+        if values.get("postal_code") and _words(values.get("name", "")):
             postals.add(values["postal_code"])
     active = C.archived == False  # noqa: E712
 
@@ -410,7 +420,7 @@ def _store_hits(batch: list[tuple[int, dict]]) -> dict[int, str]:
             hits[row] = "phone"
         elif values.get("mobile_e164") in found_phones:
             hits[row] = "mobile"
-        elif customer_search.name_key(values.get("name", "")) in found_names:
+        elif _name_key(values.get("name", "")) in found_names:
             hits[row] = "name"
         elif values.get("postal_code") in found_postals:
             hits[row] = "postal_code"
@@ -550,18 +560,34 @@ def _insert_sql() -> tuple[str, list]:
     return f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks}){returning}', fields
 
 
-def _insert(sql: str, params: list) -> int:
+def _insert(cursor, sql: str, params: list) -> int:
     """One customer row in, its id back (SQLite's last row id, else RETURNING)."""
-    cursor = database.execute_sql(sql, params)
+    with driver_errors:  # as peewee's own errors (IntegrityError, …), whatever the driver
+        cursor.execute(sql, params)
     return cursor.lastrowid if is_sqlite() else cursor.fetchone()[0]
 
 
-_db = bulk.db_value
 
 
 def _audited(values: dict) -> dict:
     """As `customers.create_customer` audits a new customer: the fields that were filled in."""
     return {k: [None, v] for k, v in values.items() if v not in ("", None, False, 0, "{}")}
+
+
+@contextmanager
+def _page_cache(kib: int):
+    """SQLite's page cache of this connection raised to `kib` for a bulk write: the customer
+    indexes and the search tokens it grows are written all over, and the default 2 MB would
+    read the same pages again and again."""
+    if not is_sqlite():
+        yield
+        return
+    before = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    database.execute_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def write_rows(valid: list[_Valid], cashier_id: int | None = None,
@@ -572,7 +598,9 @@ def write_rows(valid: list[_Valid], cashier_id: int | None = None,
     sql, fields = _insert_sql()
     defaults = {f.name: f.default() if callable(f.default) else f.default for f in fields}
     A, T = models.AuditLog, models.CustomerToken
-    with write():
+    convert = [i for i, flag in enumerate(bulk.times(fields)) if flag]
+    with write(), _page_cache(64 * 1024):
+        cursor = database.cursor()
         created = now()
         for start in range(0, len(valid), BATCH):
             batch = valid[start:start + BATCH]
@@ -584,15 +612,19 @@ def write_rows(valid: list[_Valid], cashier_id: int | None = None,
                 token_set = customer_search.tokens(values)
                 rank = customer_search.score(created, None, 0)
                 row = {**defaults, **values, "search_key": customer_search.search_key(token_set), "score": rank,
-                       "name_key": customer_search.name_key(values["name"]), "created_at": created,
+                       "name_key": _name_key(values["name"]), "created_at": created,
                        "updated_at": created, "archived": item.archived}
-                customer_id = _insert(sql, [_db(row[f.name]) for f in fields])
+                params = [row[f.name] for f in fields]
+                for i in convert:
+                    if params[i] is not None:
+                        params[i] = str(params[i])
+                customer_id = _insert(cursor, sql, params)
                 if not item.archived:
                     tokens.extend({"token": t, "score": rank, "customer": customer_id} for t in token_set)
                 changes = _audited({**values, **({"archived": True} if item.archived else {})})
                 audits.append({"entity": "customer", "entity_id": customer_id, "action": "create",
                                "cashier": cashier_id, "at": created,
-                               "changes": json.dumps(changes, ensure_ascii=False, default=_plain)})
+                               "changes": _to_json(changes)})
                 if item.candidates:
                     audits.append({"entity": "customer", "entity_id": customer_id,
                                    "action": "create_despite_duplicates", "cashier": cashier_id, "at": created,
@@ -612,6 +644,9 @@ def _plain(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
+
+
 # The whole import ---------------------------------------------------------------------------------
 
 
@@ -621,6 +656,12 @@ def import_customers(path: Path | str, profile: str = "native", *, apply: bool =
     """Check a file of customers and, with `apply`, create them. Without `skip_invalid` a single
     problem means nothing is written; with it the valid rows go in and the report lists the
     others."""
+    with exports.no_gc():  # many small objects and no cycle: see `exports.no_gc`
+        return _import_customers(path, profile, apply, skip_invalid, allow_duplicates, cashier_id, progress)
+
+
+def _import_customers(path: Path | str, profile: str, apply: bool, skip_invalid: bool, allow_duplicates: bool,
+                      cashier_id: int | None, progress: Progress | None) -> ImportReport:
     source, rows = read_rows(Path(path), profile)
     report = ImportReport(source)
     started = time.perf_counter()
