@@ -147,7 +147,7 @@ def number(value) -> str:
 
 def demote(markdown: str) -> str:
     """A step's own report, its headings two levels down, under ours."""
-    return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown, flags=re.M)
+    return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.M)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     # Every figure there is: this run's, and older ones (said so) from steps not run now.
     this_run = {file for name, module, arguments, files in steps(args) for file in files
                 if any(o[0] == name and o[1] not in ("skipped", "missing") for o in outcomes)}
+    order = [file for _n, _m, _a, files in steps(args) for file in files]
     figures, older = [], []
-    for path in sorted(OUT.glob("*.json")):
+    for path in sorted(OUT.glob("*.json"), key=lambda p: (order.index(p.name) if p.name in order else len(order),
+                                                          p.name)):
         rows = read_figures(path)
         if not rows:
             continue

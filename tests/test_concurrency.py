@@ -1,5 +1,6 @@
-"""Several tills selling at the same moment on one SQLite file, each in its own process, as in a
-shop with four counters: no sale lost, none refused with "database is locked", numbers gapless."""
+"""Several tills selling at the same moment on one database, each in its own process, as in a shop
+with four counters: no sale lost, none refused with "database is locked", numbers gapless. On a
+SQLite file, or on PostgreSQL with POS_TEST_DATABASE_URL set (tills on several hosts)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,11 @@
 """Gapless numbers (order numbers per till, invoice numbers per series), taken inside the
 transaction that uses them: the write lock (or a row lock elsewhere) makes tills wait their turn,
-so no number is skipped or given twice."""
+so no number is skipped or given twice.
+
+On PostgreSQL the counter's `UPDATE … SET last_value = last_value + 1` is what locks its row (as
+SELECT … FOR UPDATE would), until the transaction ends: a till on another host taking the next
+number waits for that commit, then reads the committed value and adds one to it. A transaction
+that rolls back gives its number back with it."""
 
 from __future__ import annotations
 
