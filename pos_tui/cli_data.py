@@ -10,6 +10,7 @@ export never leaves half a file behind.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from contextlib import contextmanager
@@ -78,8 +79,19 @@ def _target(output: Path | None, excel: bool):
     """The text stream to write to: the standard output, or a temporary file beside `output`
     renamed onto it at the end (removed if the export fails)."""
     if output is None:
-        yield sys.stdout
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text-only stream (some test harnesses): as it is
+            yield sys.stdout
+            sys.stdout.flush()
+            return
         sys.stdout.flush()
+        # UTF-8 whatever the terminal's locale says, and the format's own line ends
+        utf8 = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        try:
+            yield utf8
+        finally:
+            utf8.flush()
+            utf8.detach()
         return
     output = output.expanduser()
     if not output.parent.is_dir():
