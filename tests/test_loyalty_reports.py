@@ -428,3 +428,55 @@ def test_earn_twice_redeem_part_refund_the_second_and_everything_agrees(open_til
     assert reports.liability().points == sum(c.points for c in models.Customer.select()) == 0
     rfm = reports.rfm()
     assert rfm.customers == 1 and rfm.spend_minor == 2700
+
+
+# The generated ledger -------------------------------------------------------------------------------------------
+
+
+def test_the_generated_ledger_is_what_the_services_would_have_written(shop):
+    """`pos demo --customers --orders` writes the loyalty ledger of its sales itself, in bulk: each
+    earning must be what `loyalty.on_checkout` computes (rules then, tier from the year's spend,
+    points paid for not earning), each redemption must match its points payment and take from
+    the earnings closest to expiry, the nightly expiry must leave nothing past its date, and the
+    cached balances must be the ledger's."""
+    from datetime import date
+
+    from peewee import fn
+
+    from pos_tui.services import generator
+
+    loyalty.set_rules(points_per_unit="5", point_value="0,05", expiry_days="120",
+                      tiers="Bronze:0:1:0,Silver:60:1.5:0,Gold:200:2:0")
+    models.LoyaltyRule.update(valid_from=datetime(2020, 1, 1)).execute()
+    generator.generate(60, 3000, seed=7, today=date(2026, 6, 1))
+    E, U, O, P = models.LoyaltyEntry, models.LoyaltyUse, models.Order, models.Payment
+    kinds = dict(E.select(E.kind, fn.COUNT(E.id)).group_by(E.kind).tuples())
+    assert kinds.get("earn", 0) > 1000 and kinds.get("redeem", 0) > 10 and kinds.get("expire", 0) > 100
+    assert loyalty.check() == []
+    rules = loyalty.current_rules()
+    tiers = set()
+    for entry in E.select().where(E.kind == "earn").order_by(E.id).limit(400):
+        order = O.get_by_id(entry.order_id)
+        tier = loyalty.tier_for(loyalty.spend_last_year(entry.customer_id, order.paid_at) - order.total_minor
+                                - int(O.select(fn.COALESCE(fn.SUM(O.total_minor), 0))
+                                      .where((O.customer == entry.customer_id) & (O.state == "paid")
+                                             & (O.paid_at > order.paid_at)).scalar()), rules)
+        tiers.add(tier.name)
+        eligible = loyalty._eligible_minor(order, rules)
+        assert entry.points == eligible * 5 * tier.multiplier_bp // (10_000 * 100), order.number
+        assert entry.expires_at == order.paid_at + timedelta(days=120) and entry.at == order.paid_at
+    assert tiers == {"Bronze", "Silver", "Gold"}
+    for entry in E.select().where(E.kind == "redeem"):
+        paid = P.get((P.order == entry.order_id) & (P.method == "points")).amount_minor
+        assert -entry.points == loyalty.points_for_money(paid, rules)
+        assert U.select(fn.SUM(U.points)).where(U.entry == entry.id).scalar() == -entry.points
+    # no earning gave more than it had; what the nightly runs expired was past its date then
+    used = dict(U.select(U.source, fn.SUM(U.points)).group_by(U.source).tuples())
+    for source in E.select().where(E.points > 0):
+        assert used.get(source.id, 0) <= source.points
+    for expiry in E.select().where(E.kind == "expire"):
+        [use] = list(U.select().where(U.entry == expiry.id))
+        assert use.source.expires_at <= expiry.at and use.points == -expiry.points
+    # up to the last nightly run, nothing is left to expire
+    last_run = E.select(fn.MAX(E.at)).where(E.kind == "expire").scalar()
+    assert loyalty.expire(at=last_run) == 0
