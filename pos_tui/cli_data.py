@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -97,6 +98,8 @@ def _target(output: Path | None, excel: bool):
     if not output.parent.is_dir():
         fail(_("--output: no folder {path}").format(path=output.parent))
     partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
+    # A `kill` (SIGTERM) ends the export as Ctrl+C does: the partial file is removed.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         with open(partial, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -105,6 +108,11 @@ def _target(output: Path | None, excel: bool):
         fail(_("--output: cannot write {path}: {reason}").format(path=output, reason=exc.strerror or exc))
     finally:
         partial.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _progress(label: str, enabled: bool) -> Progress:
