@@ -10,7 +10,9 @@ export never leaves half a file behind.
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -78,13 +80,26 @@ def _target(output: Path | None, excel: bool):
     """The text stream to write to: the standard output, or a temporary file beside `output`
     renamed onto it at the end (removed if the export fails)."""
     if output is None:
-        yield sys.stdout
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text-only stream (some test harnesses): as it is
+            yield sys.stdout
+            sys.stdout.flush()
+            return
         sys.stdout.flush()
+        # UTF-8 whatever the terminal's locale says, and the format's own line ends
+        utf8 = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        try:
+            yield utf8
+        finally:
+            utf8.flush()
+            utf8.detach()
         return
     output = output.expanduser()
     if not output.parent.is_dir():
         fail(_("--output: no folder {path}").format(path=output.parent))
     partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
+    # A `kill` (SIGTERM) ends the export as Ctrl+C does: the partial file is removed.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         with open(partial, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -93,6 +108,11 @@ def _target(output: Path | None, excel: bool):
         fail(_("--output: cannot write {path}: {reason}").format(path=output, reason=exc.strerror or exc))
     finally:
         partial.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _progress(label: str, enabled: bool) -> Progress:

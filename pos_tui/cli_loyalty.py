@@ -24,7 +24,9 @@ from typing import Annotated
 import typer
 from babel.numbers import format_decimal, get_decimal_symbol
 from rich import box
+from rich.cells import cell_len
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -126,6 +128,7 @@ def _interactive() -> bool:
 
 BLOCKS = "▏▎▍▌▋▊▉█"  # 1/8 … 8/8 of a character cell
 BAR_WIDTH = 20
+MIN_BAR_WIDTH = 6
 
 
 def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
@@ -359,6 +362,8 @@ def show_cmd(
         return
     ledger = Table(_("When"), _("What"), _("Points"), _("Sale"), _("Expires"), _("By"), _("Reason"),
                    box=box.SIMPLE_HEAD)
+    for column in ledger.columns[:5]:  # the reason wraps instead
+        column.no_wrap = True
     for line in lines:
         ledger.add_row(_when(line.at), _(loyalty.KIND_LABELS.get(line.kind, line.kind)),
                        Text(f"{line.points:+,}", style="green" if line.points > 0 else "red"),
@@ -378,6 +383,7 @@ class Column:
     kind: str = TEXT
     bar: bool = False  # a bar chart beside it, sized to the column's largest value
     shown: Callable[[object], str] | None = None  # the table's text, when not the plain value
+    optional: bool = False  # left out of the table when the terminal is too narrow for it
 
 
 @dataclass
@@ -402,7 +408,7 @@ def _view(kind: ReportKind, since: datetime | None, until: datetime | None, limi
         rows = reports.top_spend(since, until, limit or 20)
         return View(_("Top customers by spend"), [
             customer_id, name, Column("purchases", _("Purchases"), INT), Column("spend_minor", _("Spend"), MONEY, True),
-            Column("last_purchase", _("Last purchase"), DAY)], [dataclasses.asdict(r) for r in rows])
+            Column("last_purchase", _("Last purchase"), DAY, optional=True)], [dataclasses.asdict(r) for r in rows])
     if kind is ReportKind.top_points:
         rows = reports.top_points(until, limit or 20)
         return View(_("Top customers by points balance"), [
@@ -413,7 +419,7 @@ def _view(kind: ReportKind, since: datetime | None, until: datetime | None, limi
         overdue = any(r.month is not None and r.month < owed.as_of.strftime("%Y-%m") for r in owed.rows)
         return View(_("Points owed, by the month they expire, as of {when}").format(when=_as_of_text(owed.as_of)), [
             Column("month", _("Expires"), shown=lambda m: m or _("never")), Column("points", _("Points"), INT),
-            Column("value_minor", _("Worth"), MONEY, True), Column("earnings", _("Earnings"), INT),
+            Column("value_minor", _("Worth"), MONEY, True), Column("earnings", _("Earnings"), INT, optional=True),
             Column("customers", _("Customers"), INT)], [dataclasses.asdict(r) for r in owed.rows],
             {"as_of": owed.as_of, "point_value_milli": owed.point_value_milli, "total_points": owed.points,
              "total_value_minor": owed.value_minor},
@@ -433,14 +439,16 @@ def _view(kind: ReportKind, since: datetime | None, until: datetime | None, limi
     if kind is ReportKind.rfm:
         result = reports.rfm(since, until)
         return View(_("RFM segments as of {when}").format(when=_as_of_text(result.as_of)), [
-            Column("label", _("Segment")), Column("rule", _("Scores")), Column("customers", _("Customers"), INT, True),
+            Column("label", _("Segment")), Column("rule", _("Scores"), optional=True),
+            Column("customers", _("Customers"), INT, True),
             Column("purchases", _("Purchases"), INT), Column("spend_minor", _("Spend"), MONEY),
-            Column("avg_recency_days", _("Days since last, avg."), INT)],
+            Column("avg_recency_days", _("Days (avg.)"), INT)],
             [dataclasses.asdict(s) for s in result.segments],
             {"as_of": result.as_of, "total_customers": result.customers, "total_spend_minor": result.spend_minor},
             {"label": _("Total"), "customers": result.customers, "spend_minor": result.spend_minor,
              "purchases": sum(s.purchases for s in result.segments)},
-            _("R, F, M: recency, frequency, spend, each scored 1–5 by quintiles (5: the best fifth)."))
+            _("R, F, M: recency, frequency, spend, each scored 1–5 by quintiles (5: the best fifth; equal "
+              "values score alike). Days: since the last purchase, on average."))
     if kind is ReportKind.inactive:
         result = reports.inactive(days, until, limit or 20)
 
@@ -464,6 +472,10 @@ def _view(kind: ReportKind, since: datetime | None, until: datetime | None, limi
 
 
 def _print_table(view: View, shop: StoreInfo) -> None:
+    """The report as a Rich table, a bar beside the charted column. It fits the terminal: the
+    bars shrink first (down to MIN_BAR_WIDTH), then customer names are cut with an ellipsis;
+    numbers are never cut."""
+
     def text(column: Column, value) -> str | Text:
         if column.shown is not None:
             return column.shown(value)
@@ -477,24 +489,63 @@ def _print_table(view: View, shop: StoreInfo) -> None:
             return _day(value)
         return Text(str(value))
 
-    table = Table(title=view.title, title_justify="left", box=box.SIMPLE_HEAD, show_footer=view.totals is not None)
+    cells = [[text(column, row[column.key]) for column in view.columns] for row in view.rows]
+    footers = []
     for column in view.columns:
-        footer = ""
-        if view.totals is not None and column.key in view.totals:
-            total = view.totals[column.key]
-            footer = text(column, total) if column.kind != TEXT else str(total)
-        table.add_column(column.label, justify="right" if column.kind in (INT, MONEY) else "left",
-                         no_wrap=column.key != "name", footer=footer)
-        if column.bar:
-            table.add_column("", no_wrap=True, style="cyan", min_width=BAR_WIDTH)
+        total = view.totals.get(column.key, "") if view.totals is not None else ""
+        footers.append(text(column, total) if column.kind != TEXT and total != "" else str(total))
+    widths = [max([cell_len(str(column.label)), cell_len(str(footers[i]))]
+                  + [cell_len(str(row[i])) for row in cells]) for i, column in enumerate(view.columns)]
     largest = {c.key: max([r[c.key] or 0 for r in view.rows], default=0) for c in view.columns if c.bar}
-    for row in view.rows:
-        cells = []
-        for column in view.columns:
-            cells.append(text(column, row[column.key]))
+    names = [i for i, column in enumerate(view.columns) if column.key == "name"]
+    name_natural = widths[names[0]] if names else 0
+    name_least = min(name_natural, 12)
+
+    def build(shown: list[int], bar_width: int, name_width: int) -> Table:
+        table = Table(title=view.title, title_justify="left", box=box.SIMPLE_HEAD,
+                      show_footer=view.totals is not None)
+        for i in shown:
+            column = view.columns[i]
+            if column.key == "name":  # the one column cut (with an ellipsis) when the terminal is narrow
+                table.add_column(column.label, no_wrap=True, overflow="ellipsis", width=name_width,
+                                 footer=footers[i])
+            else:
+                table.add_column(column.label, justify="right" if column.kind in (INT, MONEY) else "left",
+                                 no_wrap=True, width=widths[i], footer=footers[i])
             if column.bar:
-                cells.append(bar(row[column.key] or 0, largest[column.key]))
-        table.add_row(*cells)
+                table.add_column("", no_wrap=True, style="cyan", width=bar_width)
+        for row, line_cells in zip(view.rows, cells, strict=True):
+            line = []
+            for i in shown:
+                column = view.columns[i]
+                line.append(line_cells[i])
+                if column.bar:
+                    line.append(bar(row[column.key] or 0, largest[column.key], bar_width))
+            table.add_row(*line)
+        return table
+
+    # Fit the terminal: cut the names down to 24 characters, shrink the bars (down to
+    # MIN_BAR_WIDTH), cut the names down to 12, then leave out the optional columns (they stay in
+    # CSV and JSON), the last first.
+    wide = console.options.update_width(10_000)  # what the table wants, not clamped to the terminal
+    shown = list(range(len(view.columns)))
+    while True:
+        bar_width, name_width = BAR_WIDTH, name_natural
+        excess = Measurement.get(console, wide, build(shown, bar_width, name_width)).maximum - console.width
+        for floor in (max(name_least, 24), None, name_least):  # names to 24, bars, names to 12
+            if excess <= 0:
+                break
+            if floor is None and largest:
+                cut = min(excess, BAR_WIDTH - MIN_BAR_WIDTH)
+                bar_width, excess = bar_width - cut, excess - cut
+            elif floor is not None and names:
+                cut = max(0, min(excess, name_width - floor))
+                name_width, excess = name_width - cut, excess - cut
+        optional = [i for i in shown if view.columns[i].optional]
+        if excess <= 0 or not optional:
+            break
+        shown.remove(optional[-1])
+    table = build(shown, bar_width, name_width)
     console.print(table)
     if not view.rows:
         console.print(_("Nothing to report."))

@@ -5,6 +5,8 @@ compile the `.mo` files that ship in the package, and check that nothing is left
     python -m pos_tui.i18n_catalog check      # untranslated or fuzzy messages, placeholders that differ
     python -m pos_tui.i18n_catalog extract [-o FILE]   # the template (.pot) alone
     python -m pos_tui.i18n_catalog compile    # the .mo files from the .po files
+    python -m pos_tui.i18n_catalog todo [-l es] > todo.json   # what is left, as {msgid: guess}
+    python -m pos_tui.i18n_catalog fill todo.json [-l es]     # write those translations, compile
 
 Messages are the strings given to `_`, `N_` and `ngettext` anywhere in `pos_tui/`, and the help
 of every `pos` command and option (docstrings and `help=`, read from the Typer app itself, so
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 import sys
 from collections.abc import Iterable
@@ -183,6 +186,40 @@ def problems(language: str, template: Catalog | None = None) -> list[str]:
     return found
 
 
+def _key(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def todo(language: str) -> dict[str, str | list[str]]:
+    """The messages of `language` still empty or fuzzy: {msgid: current guess} ({singular: [forms]}
+    for plurals), to be edited and given back to `fill`."""
+    left: dict[str, str | list[str]] = {}
+    for message in read_catalog(language):
+        if not message.id:
+            continue
+        strings = list(message.string) if isinstance(message.string, tuple) else [message.string]
+        if message.fuzzy or not all(strings):
+            left[_key(message)] = strings if isinstance(message.id, tuple) else strings[0]
+    return left
+
+
+def fill(translations: dict[str, str | list[str]], language: str) -> int:
+    """Write translations ({msgid: text}, or {singular: [forms]}) into the `.po`, clear their fuzzy
+    mark, compile. Returns how many were written; an unknown msgid is an error."""
+    catalog = read_catalog(language)
+    by_key = {_key(m): m for m in catalog if m.id}
+    unknown = sorted(set(translations) - set(by_key))
+    if unknown:
+        raise SystemExit(f"not in the {language} catalog: {unknown[:3]}")
+    for key, text in translations.items():
+        message = by_key[key]
+        message.string = tuple(text) if isinstance(message.id, tuple) else text
+        message.flags.discard("fuzzy")
+    po_path(language).write_bytes(_po_text(catalog))
+    compile_all([language])
+    return len(translations)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pos_tui.i18n_catalog", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -192,7 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("update", help="extract, merge into every language's .po, compile the .mo files")
     sub.add_parser("compile", help="compile every .po to its .mo")
     sub.add_parser("check", help="list untranslated or fuzzy messages and placeholders that differ")
+    left = sub.add_parser("todo", help="print the messages left to translate as JSON {msgid: guess}")
+    left.add_argument("-l", "--language", default=TRANSLATED[0])
+    given = sub.add_parser("fill", help="write translations from a JSON file {msgid: text} and compile")
+    given.add_argument("file")
+    given.add_argument("-l", "--language", default=TRANSLATED[0])
     args = parser.parse_args(argv)
+    if args.command == "todo":
+        json.dump(todo(args.language), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    if args.command == "fill":
+        with open(args.file, encoding="utf-8") as handle:
+            print(f"{args.language}: {fill(json.load(handle), args.language)} translations written")
+        return 0
     if args.command == "extract":
         data = _po_text(extract())
         if args.output == "-":

@@ -24,8 +24,13 @@ def sqlite_only(database):
 
 
 @pytest.fixture
-def activity(shop, sqlite_only):
+def activity(shop):
     return make_activity()
+
+
+@pytest.fixture
+def sqlite_activity(activity, sqlite_only):
+    return activity
 
 
 def counts(path) -> dict[str, int]:
@@ -40,7 +45,7 @@ def counts(path) -> dict[str, int]:
 # Backup and restore --------------------------------------------------------------------------------
 
 
-def test_backup_then_restore_brings_the_data_back(activity, db_path, tmp_path):
+def test_backup_then_restore_brings_the_data_back(sqlite_activity, db_path, tmp_path):
     copy = tmp_path / "copy.sqlite3"
     result = backup.backup(copy)
     assert result.info.path == copy and result.info.integrity == "ok" and result.info.customers == 21
@@ -64,7 +69,7 @@ def test_backup_then_restore_brings_the_data_back(activity, db_path, tmp_path):
     assert all(f.ok for f in backup.check())
 
 
-def test_restore_refuses_what_is_not_a_sound_pos_backup(activity, db_path, tmp_path):
+def test_restore_refuses_what_is_not_a_sound_pos_backup(sqlite_activity, db_path, tmp_path):
     db.close_database()
     before = counts(db_path)
     text = tmp_path / "notes.sqlite3"
@@ -99,7 +104,7 @@ def test_restore_refuses_what_is_not_a_sound_pos_backup(activity, db_path, tmp_p
     assert counts(db_path) == before  # refused: nothing touched
 
 
-def test_restore_waits_for_the_tills_to_close_unless_forced(activity, db_path, tmp_path):
+def test_restore_waits_for_the_tills_to_close_unless_forced(sqlite_activity, db_path, tmp_path):
     copy = tmp_path / "copy.sqlite3"
     backup.backup(copy)
     db.close_database()
@@ -205,12 +210,12 @@ def test_check_finds_points_that_differ_from_the_ledger(activity):
     assert "Ferretería Norte" in problem and "the ledger adds up to" in problem
 
 
-def test_check_finds_a_damaged_file(activity, db_path, tmp_path):
+def test_check_finds_a_damaged_file(sqlite_activity, db_path, tmp_path):
     copy = tmp_path / "copy.sqlite3"
     backup.backup(copy)
     conn = sqlite3.connect(copy)
     conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("DELETE FROM sale_order WHERE id = ?", (activity.plain_order_id,))
+    conn.execute("DELETE FROM sale_order WHERE id = ?", (sqlite_activity.plain_order_id,))
     conn.commit()
     conn.close()
     db.close_database()

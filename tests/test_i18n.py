@@ -385,3 +385,26 @@ def test_cli_usage_errors_in_spanish(cli, db_path):
     assert "Valor no válido para '--limit': debe ser un número entero" in " ".join(wrong.output.split())
     assert "No existe la opción --bogus" in cli("--lang", "es", "customers", "list", "--bogus").output
     assert "No such option: --bogus" in cli("--lang", "en", "customers", "list", "--bogus").output
+
+
+def test_todo_and_fill_round_trip_a_translation(tmp_path, monkeypatch):
+    """`todo` lists what is empty or fuzzy; `fill` writes it, clears the mark and compiles."""
+    import shutil
+
+    from pos_tui import i18n_catalog
+
+    shutil.copy(i18n_catalog.po_path("es"), tmp_path / "es.po")
+    monkeypatch.setattr(i18n_catalog, "po_path", lambda language: tmp_path / f"{language}.po")
+    monkeypatch.setattr(i18n_catalog, "mo_path", lambda language: tmp_path / f"{language}.mo")
+    catalog = i18n_catalog.read_catalog("es")
+    message = catalog["Points redeemed"]
+    message.string = ""
+    (tmp_path / "es.po").write_bytes(i18n_catalog._po_text(catalog))
+
+    assert i18n_catalog.todo("es") == {"Points redeemed": ""}
+    assert i18n_catalog.fill({"Points redeemed": "Puntos canjeados"}, "es") == 1
+    assert i18n_catalog.todo("es") == {}
+    assert i18n_catalog.read_catalog("es")["Points redeemed"].string == "Puntos canjeados"
+    assert (tmp_path / "es.mo").read_bytes() == i18n_catalog.mo_bytes("es")
+    with pytest.raises(SystemExit, match="not in the es catalog"):
+        i18n_catalog.fill({"No such message anywhere": "x"}, "es")

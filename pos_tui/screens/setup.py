@@ -54,14 +54,16 @@ class StoreFormScreen(PosScreen):
     FINISH = "save"
     FIELDS = (
         Field("store_name", N_("Store name *")),
-        Field("country", N_("Country (ISO code, e.g. ES, MX, US) *"), "ES"),
-        Field("currency", N_("Currency (ISO code, e.g. EUR, MXN, USD) *"), "EUR"),
-        Field("cashier", N_("First cashier's name (a manager) *")),
-        Field("pin", N_("Their PIN, 4 to 8 digits *"), password=True),
+        Field("country", N_("Country (ES, MX, US) *"), "ES"),
+        Field("currency", N_("Currency (EUR, MXN…) *"), "EUR"),
+        Field("cashier", N_("Manager's name *")),
+        Field("pin", N_("PIN (4 to 8 digits) *"), password=True),
     )
 
     def compose(self) -> ComposeResult:
         yield Static(_("New store"), classes="title")
+        yield Static(_("Country and currency as ISO codes. The first cashier is a manager: "
+                       "they approve discounts, voids and cash differences."))
         yield Form(self.FIELDS)
         yield Message(id="message")
         yield KeyBar()

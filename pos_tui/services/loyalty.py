@@ -348,6 +348,32 @@ def on_refund(original: models.Order, refund: models.Order) -> None:
             _write(customer, RESTORE, points, order_id=refund.id, expires_at=expires, at=refund.paid_at)
 
 
+def on_void(order: models.Order) -> None:
+    """Inside the void of a paid sale: the points it earned are taken back (never below zero, as
+    for a refund) and the points it redeemed are given back, less what refunds of it already did."""
+    if order.customer_id is None:
+        return
+    E, O = models.LoyaltyEntry, models.Order
+    customer, at = order.customer_id, now()
+    earned = E.get_or_none((E.order == order.id) & (E.kind == EARN))
+    redeemed = E.get_or_none((E.order == order.id) & (E.kind == REDEEM))
+
+    def by_refunds(kind: str) -> int:
+        return int(E.select(fn.COALESCE(fn.SUM(E.points), 0)).join(O, on=(E.order == O.id))
+                   .where((O.refund_of == order.id) & (E.kind == kind)).scalar())
+
+    if earned is not None:
+        share = min(earned.points + by_refunds(REVERSE), balance(customer))
+        if share > 0:
+            _write(customer, REVERSE, -share, order_id=order.id, at=at)
+    if redeemed is not None:
+        back = -redeemed.points - by_refunds(RESTORE)
+        if back > 0:
+            rules = current_rules(at)
+            expires = at + timedelta(days=rules.expiry_days) if rules.expiry_days else None
+            _write(customer, RESTORE, back, order_id=order.id, expires_at=expires, at=at)
+
+
 @transactional
 def adjust(customer_id: int, points: int, reason: str, manager_id: int) -> int:
     """A manager adds or takes points, with the reason. Returns the new balance."""
@@ -444,6 +470,22 @@ def status(customer_id: int) -> LoyaltyStatus:
     tier = tier_of(customer_id)
     return LoyaltyStatus(points, tier.name, tier.discount_bp, money_for_points(points, rules),
                          expiring_soon(customer_id), rules.enabled)
+
+
+def on_order(order_id: int) -> dict[str, int]:
+    """The points the sale (or refund) moved, by kind: {"earn": 18, "redeem": -30, …}."""
+    E = models.LoyaltyEntry
+    return {kind: int(points) for kind, points in
+            E.select(E.kind, fn.SUM(E.points)).where(E.order == order_id).group_by(E.kind).tuples()}
+
+
+def balance_after(order: models.Order) -> int:
+    """The customer's balance right after the sale (or refund): what its receipt says, however
+    often it is printed again later."""
+    E = models.LoyaltyEntry
+    last = E.select(fn.MAX(E.id)).where(E.order == order.id).scalar()
+    upto = (E.id <= last) if last is not None else (E.at <= order.paid_at)
+    return int(E.select(fn.COALESCE(fn.SUM(E.points), 0)).where((E.customer == order.customer_id) & upto).scalar())
 
 
 def earned_on(order_id: int) -> int:

@@ -65,7 +65,7 @@ RECEIPT, DRAWER, TEST = "receipt", "drawer", "test"
 #: Optional fields of a receipt job, printed when present (after the payments), for loyalty:
 #: `enqueue_receipt(receipt, extras={"points_earned": 12, "points_balance": 340})`. A `Receipt` that
 #: carries fields of these names (and `tier`) prints them too; `extras` wins.
-LOYALTY_FIELDS = ("points_earned", "points_balance")
+LOYALTY_FIELDS = ("points_earned", "points_balance", "points_redeemed", "points_taken_back", "points_given_back")
 
 #: The names the law gives each document, in the store's country, whatever the till's language.
 #: Spain (Real Decreto 1619/2012): the ticket is a "factura simplificada", the refund's document
@@ -498,6 +498,11 @@ def _layout_receipt(payload: dict, width: int) -> list[Row]:
     points = {key: payload.get(key, data.get(key)) for key in LOYALTY_FIELDS}
     if points["points_balance"] is not None or points["points_earned"]:
         rows.append(rule)
+        for label, moved in ((_("Points redeemed"), -(points["points_redeemed"] or 0)),
+                             (_("Points taken back"), -(points["points_taken_back"] or 0)),
+                             (_("Points given back"), points["points_given_back"] or 0)):
+            if moved:
+                pair(label, f"{moved:+d}")
         if points["points_earned"]:
             pair(_("Points earned"), str(points["points_earned"]))
         if points["points_balance"] is not None:

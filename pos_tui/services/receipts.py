@@ -58,6 +58,9 @@ class Receipt:
     points_balance: int | None = None  # with a customer
     tier: str = ""
     language: str = ""  # the customer's, when set: the receipt is written in it
+    points_redeemed: int = 0  # used to pay (a "points" payment)
+    points_taken_back: int = 0  # earned on what a refund brought back (or a voided sale)
+    points_given_back: int = 0  # redeemed on what a refund brought back
 
     @property
     def received_on_account_minor(self) -> int:
@@ -90,14 +93,25 @@ def get_receipt(order_id: int) -> Receipt:
         order.kind,
         *_points_of(order),
         language=order.customer.language if order.customer else "",
+        **_points_moved(order),
     )
 
 
 def _points_of(order: models.Order) -> tuple[int, int | None, str]:
+    """Points earned, the balance right after the sale (not today's: a copy printed later says
+    the same), the tier."""
     if order.customer_id is None:
         return 0, None, ""
-    return (loyalty.earned_on(order.id), loyalty.balance(order.customer_id),
+    return (loyalty.earned_on(order.id), loyalty.balance_after(order),
             loyalty.tier_of(order.customer_id, order.paid_at).name)
+
+
+def _points_moved(order: models.Order) -> dict[str, int]:
+    if order.customer_id is None:
+        return {}
+    moved = loyalty.on_order(order.id)
+    return {"points_redeemed": -moved.get(loyalty.REDEEM, 0), "points_taken_back": -moved.get(loyalty.REVERSE, 0),
+            "points_given_back": moved.get(loyalty.RESTORE, 0)}
 
 
 def _invoice_of(order: models.Order) -> tuple[str | None, str | None]:
@@ -162,6 +176,11 @@ def _render_text(receipt: Receipt, store_name: str, money: Callable[[int], str],
         out.append(pair(_("Change"), money(receipt.change_minor)))
     if receipt.points_balance is not None:
         out.append(rule)
+        for label, points in ((_("Points redeemed"), -receipt.points_redeemed),
+                              (_("Points taken back"), -receipt.points_taken_back),
+                              (_("Points given back"), receipt.points_given_back)):
+            if points:
+                out.append(pair(label, f"{points:+d}"))
         if receipt.points_earned:
             out.append(pair(_("Points earned"), str(receipt.points_earned)))
         out.append(pair(_("Points balance ({tier})").format(tier=receipt.tier), str(receipt.points_balance)))

@@ -446,6 +446,7 @@ def void_paid(order_id: int, cashier_id: int | None = None, manager_pin: str | N
     order.state = "voided"
     order.voided_at = now()
     order.save()
+    loyalty.on_void(order)
 
 
 def cash_increment() -> int:
