@@ -7,6 +7,10 @@ import os
 
 import pytest
 
+# pytest-xdist's workers inherit a COLUMNS of 80, which Rich's console would freeze at import;
+# without it the CLI tests' own COLUMNS (set per test) decide the width of the tables.
+os.environ.pop("COLUMNS", None)
+
 from pos_tui import db, i18n, l10n
 from pos_tui.services import cashiers, demo, sessions
 
