@@ -237,7 +237,7 @@ def config_set(
     if fmt is Format.json:
         cli_common.echo_json(_rules_doc(rules, shop))
         return
-    console.print(_("Rules version {id} apply from now on.").format(id=rules.id))
+    console.print(_("Rules version {id} applies from now on.").format(id=rules.id))
     _print_rules(rules, shop)
 
 
