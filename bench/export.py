@@ -7,12 +7,12 @@ The database: bench/out/search-1000000c-1000000o-seed42.sqlite3 (built by `pytho
 when it is there and has every column the export reads; otherwise one is generated with
 `generator.generate` (customers only) as bench/out/export-<N>c-seed42.sqlite3 and kept.
 
-Each export runs in a child process of its own, timed from start to exit, its peak memory read
-from the kernel (`os.wait4`'s maximum resident set size, through a small launcher: see
-`LAUNCHER`): ours is the real command, `python -m pos_tui --db DB export customers -o FILE`; the
-baseline is this module in `--child bare` mode, which selects the same columns (the stored
-values, as SQLite gives them) and hands the cursor to `csv.writer.writerows`. The runs alternate, after one warm-up of each, and the best
-of `--rounds` is kept for each.
+Each export runs in a child process of its own, timed from start to exit, its peak memory read from
+the kernel (`os.wait4`'s maximum resident set size, through a small launcher: see `LAUNCHER`): ours
+is the real command, `python -m pos_tui --db DB export customers -o FILE`; the baseline is this
+module in `--child bare` mode, which selects the same columns (the stored values, as SQLite gives
+them) and hands the cursor to `csv.writer.writerows`. The runs alternate, after one warm-up of
+each, and the best of `--rounds` is kept for each.
 
 Then the import: the first `--import-rows` customers of our export (a native CSV, as a store would
 move its customers) go into an empty store with `pos import customers FILE --apply --skip-invalid`

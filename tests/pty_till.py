@@ -32,6 +32,8 @@ class PtyTill:
         pid, fd = pty.fork()
         if pid == 0:  # the child: nothing but exec
             try:
+                # An SSH login's till has SIGHUP's default action, whatever ignored it here (nohup).
+                signal.signal(signal.SIGHUP, signal.SIG_DFL)
                 fcntl.ioctl(0, termios.TIOCSWINSZ, window)
                 os.chdir(ROOT)
                 os.execve(sys.executable, argv, environment)

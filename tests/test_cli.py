@@ -3,22 +3,12 @@ from typer.testing import CliRunner
 
 from pos_tui import db
 from pos_tui.cli import app
+from tests.cli_helpers import cli_runner
 
 
 @pytest.fixture
 def run(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, ["--db", str(db_path), *args])
-        db.close_database()
-        return result
-
-    invoke.db_path = str(db_path)
-    return invoke
+    return cli_runner(db_path, monkeypatch)
 
 
 def test_db_init_creates_the_schema(run, db_path):

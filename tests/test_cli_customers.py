@@ -1,15 +1,13 @@
 """`pos customers …` through CliRunner, on the demo store (Spain, EUR, 20 customers)."""
 
-import json
 from datetime import datetime
 
 import pytest
-from typer.testing import CliRunner
 
 from pos_tui import db
-from pos_tui.cli import app
 from pos_tui.services import audit, cashiers, customers, sales
 from pos_tui.services.payments import Tender
+from tests.cli_helpers import as_json, cli_runner
 
 JOSE = "José García López"  # demo customer: 612 400 118, jose.garcia@example.es, 53464097E
 MEXICAN = ["--name", "Comercial Azteca", "--company", "--country", "MX", "--tax-id", "GODE561231GR8",
@@ -19,17 +17,7 @@ MEXICAN = ["--name", "Comercial Azteca", "--company", "--country", "MX", "--tax-
 
 @pytest.fixture
 def run(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, ["--db", str(db_path), *args])
-        db.close_database()
-        return result
-
-    return invoke
+    return cli_runner(db_path, monkeypatch)
 
 
 @pytest.fixture
@@ -50,10 +38,6 @@ def stored(db_path):
 
     return call
 
-
-def as_json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def count(stored) -> int:

@@ -8,30 +8,17 @@ import json
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
 from pos_tui import db, models
-from pos_tui.cli import app
 from pos_tui.services import exports, store
+from tests.cli_helpers import cli_runner
 from tests.data_helpers import make_activity
 from tests.targets import sqlite_only
 
 
 @pytest.fixture
 def run(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("POS_LANG", "en")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str, db_file=None, input: str | None = None):
-        db.close_database()
-        result = runner.invoke(app, ["--db", str(db_file or db_path), *args], input=input)
-        db.close_database()
-        return result
-
-    return invoke
+    return cli_runner(db_path, monkeypatch, columns=200)
 
 
 @pytest.fixture

@@ -3,34 +3,22 @@
 
 import csv
 import io
-import json
 from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from pos_tui import db, models
-from pos_tui.cli import app
 from pos_tui.services import cashiers, customers, refunds, sales, sessions, store
 from pos_tui.services.payments import Tender
+from tests.cli_helpers import as_json, cli_runner
 
 COMPANY_TAX_ID = "B65432106"
 
 
 @pytest.fixture
 def run(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, ["--db", str(db_path), *args])
-        db.close_database()
-        return result
-
-    return invoke
+    return cli_runner(db_path, monkeypatch)
 
 
 @pytest.fixture
@@ -52,10 +40,6 @@ def out(result) -> str:
     assert result.exit_code == 0, result.output
     return result.stdout.replace("\u00a0", " ")
 
-
-def as_json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def _shop() -> dict:

@@ -9,32 +9,18 @@ import json
 from datetime import timedelta
 
 import pytest
-from typer.testing import CliRunner
 
 from pos_tui import db, models
-from pos_tui.cli import app
 from pos_tui.services import cashiers, customers, loyalty, sales, sessions
 from pos_tui.services.payments import Tender
+from tests.cli_helpers import as_json, cli_runner
 
 KINDS = ("top-spend", "top-points", "liability", "points-monthly", "rfm", "inactive", "new-customers")
 
 
 @pytest.fixture
 def run(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    monkeypatch.delenv("POS_MANAGER_PIN", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict | None = None):
-        result = runner.invoke(app, ["--db", str(db_path), *args], env=env)
-        db.close_database()
-        # amounts are written with a no-break space before the € sign: read it as a space
-        result.stdout_bytes = result.stdout_bytes.replace("\u00a0".encode(), b" ")
-        return result
-
-    return invoke
+    return cli_runner(db_path, monkeypatch, plain_spaces=True)
 
 
 @pytest.fixture
@@ -55,10 +41,6 @@ def stored(db_path):
 
     return call
 
-
-def as_json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def _sell(customer_id: int, code: str, tenders: list[Tender] | None = None):

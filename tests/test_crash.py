@@ -3,9 +3,10 @@
 pseudo-terminal. Nothing paid may be lost or paid twice, numbers stay gapless, the cart comes back.
 
 The tills run in child processes (`tests/sale_worker.py`, or `python -m pos_tui` in a pty) on a
-SQLite file, as in a shop (or on a PostgreSQL database, given by URL, with POS_TEST_DATABASE_URL). The crash test is seeded: on failure it prints `POS_CRASH_SEED=…`, and
-running it again with that variable set replays the same schedule of kills and sales (the moment a
-kill lands still depends on the machine's speed).
+SQLite file, as in a shop (or on a PostgreSQL database, given by URL, with POS_TEST_DATABASE_URL).
+The crash test is seeded: on failure it prints `POS_CRASH_SEED=…`, and running it again with that
+variable set replays the same schedule of kills and sales (the moment a kill lands still depends on
+the machine's speed).
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from typer.testing import CliRunner
 
 from pos_tui import db, models
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.services import approvals, cashiers, printing, refunds, sales, sessions
 from pos_tui.services.payments import Tender
 from pos_tui.services.receipts import Receipt, ReceiptLine, ReceiptPayment
+from tests.cli_helpers import cli_runner
 from tests.printer_emulator import NO_PAPER, STALL, PrinterEmulator, closed_port
 
 TUNA, BREAD = "8412345000133", "P002"  # Atún en aceite (3 latas) 3,75 € · Pan de barra 0,80 €
@@ -377,20 +377,7 @@ def test_a_queued_receipt_still_prints_when_the_receipt_gains_fields(open_till, 
 
 @pytest.fixture
 def cli(db_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "160")
-    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("POS_TILL", raising=False)
-    from pos_tui.cli import app
-
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, ["--db", str(db_path), *args])
-        db.close_database()
-        return result
-
-    invoke.db_path = str(db_path)
-    return invoke
+    return cli_runner(db_path, monkeypatch, columns=160)
 
 
 def test_pos_printer_set_show_test_queue_retry(cli, printer):
