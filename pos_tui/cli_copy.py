@@ -10,6 +10,7 @@ from rich.table import Table
 from pos_tui import cli_common, db
 from pos_tui.cli_common import console, err, fail, run
 from pos_tui.i18n import _
+from pos_tui.l10n import format_number as count
 from pos_tui.services import copy
 
 
@@ -37,7 +38,7 @@ def copy_cmd(
 
     def step(table: str, rows: int) -> None:
         if rows >= 100_000 and rows % 100_000 < copy.BATCH:  # a big table: say how far it is
-            err.print(f"  {table}: {rows:,}", highlight=False)
+            err.print(f"  {table}: {count(rows)}", highlight=False)
 
     result = run(copy.copy_store, src, dst, step)
     db.close_database()
@@ -48,8 +49,8 @@ def copy_cmd(
         return
     table = Table(_("Table"), _("Rows"), _("Totals (checked)"))
     for t in result.tables:
-        table.add_row(t.table, f"{t.rows:,}", ", ".join(f"{k} {v:,}" for k, v in t.totals.items()))
+        table.add_row(t.table, count(t.rows), ", ".join(f"{k} {count(v)}" for k, v in t.totals.items()))
     console.print(table)
     console.print(_("Copied {rows} rows from {source} into {target} in {seconds:.1f} s; every count and "
-                    "total matches.").format(rows=f"{result.rows:,}", source=result.source, target=result.target,
+                    "total matches.").format(rows=count(result.rows), source=result.source, target=result.target,
                                              seconds=result.seconds), highlight=False, soft_wrap=True)

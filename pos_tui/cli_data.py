@@ -29,6 +29,7 @@ from pos_tui import cli_common, db
 from pos_tui.cli_common import console, err, fail, open_db, require_store, run
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import _
+from pos_tui.l10n import format_number as count
 from pos_tui.services import backup, exports, imports
 
 export_app = typer.Typer(help="Write the store's data out: customers, sales, payments, invoices, loyalty, "
@@ -135,7 +136,7 @@ def _export(ctx: typer.Context, kind: str, fmt: ExportFormat, output: Path | Non
             result = run(exports.export, kind, out, options, lambda done: bar.update(task, completed=done))
     if output is not None:
         console.print(_("{rows} rows of {kind} written to {path} ({fmt}).").format(
-            rows=f"{result.rows:,}", kind=kind, path=output, fmt=fmt.value), highlight=False, soft_wrap=True)
+            rows=count(result.rows), kind=kind, path=output, fmt=fmt.value), highlight=False, soft_wrap=True)
 
 
 def _export_command(kind: str, summary: str):
@@ -195,7 +196,7 @@ def export_events(
         written, last = run(exports.export_events, out, after, fmt.value, limit)
     if output is not None:
         console.print(_("{n} events written to {path}; next time: --after {cursor}.").format(
-            n=f"{written:,}", path=output, cursor=last), highlight=False, soft_wrap=True)
+            n=count(written), path=output, cursor=last), highlight=False, soft_wrap=True)
 
 
 # pos import ----------------------------------------------------------------------------------------
@@ -253,8 +254,8 @@ def import_customers(
     source = result.source
     delimiter = {"": "JSON", ",": ",", ";": ";", "\t": _("tab")}[source.delimiter]
     console.print(_("{path}: {rows} rows ({encoding}, {delimiter}); {valid} valid, {bad} with problems.").format(
-        path=escape(str(file)), rows=f"{result.rows:,}", encoding=source.encoding, delimiter=delimiter,
-        valid=f"{result.valid:,}", bad=f"{result.invalid_rows:,}"), highlight=False, soft_wrap=True)
+        path=escape(str(file)), rows=count(result.rows), encoding=source.encoding, delimiter=delimiter,
+        valid=count(result.valid), bad=count(result.invalid_rows)), highlight=False, soft_wrap=True)
     if source.ignored:
         console.print(_("Columns not imported: {columns}.").format(columns=escape(", ".join(source.ignored))),
                       highlight=False, soft_wrap=True)
@@ -271,21 +272,21 @@ def import_customers(
                           highlight=False, soft_wrap=True)
     if result.applied:
         console.print(_("{n} customers created in one transaction ({seconds:.1f} s).").format(
-            n=f"{result.created:,}", seconds=result.write_seconds), highlight=False)
+            n=count(result.created), seconds=result.write_seconds), highlight=False)
         if result.problems:
-            console.print(_("{n} rows with problems were left out.").format(n=f"{result.invalid_rows:,}"))
+            console.print(_("{n} rows with problems were left out.").format(n=count(result.invalid_rows)))
         return
     look_alike = sum(1 for p in result.problems if p.duplicate)
     if apply and result.problems:
         err.print(_("Nothing was written: fix the rows above, or --skip-invalid to create the {n} valid ones.")
-                  .format(n=f"{result.valid:,}"), highlight=False)
+                  .format(n=count(result.valid)), highlight=False)
     elif not apply:
         console.print(_("Dry run: nothing was written. --apply creates the {n} valid customers.").format(
-            n=f"{result.valid:,}"), highlight=False)
+            n=count(result.valid)), highlight=False)
     if look_alike:
         err.print(_("{n} rows only look like another customer (the till's duplicate rules). If they are different "
                     "people, --allow-duplicates creates them too (recorded in the audit trail).").format(
-            n=f"{look_alike:,}"), highlight=False)
+            n=count(look_alike)), highlight=False)
     if result.problems:
         raise typer.Exit(1)
 
@@ -307,8 +308,8 @@ def backup_cmd(
     console.print(_("Backup written: {path} ({size:.1f} MB, schema version {version}; {customers} customers, "
                     "{orders} paid sales, {invoices} invoices, events up to {cursor}; integrity ok) in "
                     "{seconds:.1f} s.").format(
-        path=info.path, size=info.bytes / 1e6, version=info.schema_version, customers=f"{info.customers:,}",
-        orders=f"{info.orders:,}", invoices=f"{info.invoices:,}", cursor=info.last_event,
+        path=info.path, size=info.bytes / 1e6, version=info.schema_version, customers=count(info.customers),
+        orders=count(info.orders), invoices=count(info.invoices), cursor=info.last_event,
         seconds=result.seconds), highlight=False, soft_wrap=True)
 
 
@@ -332,8 +333,8 @@ def restore_cmd(
     info = result.restored
     console.print(_("Restored {source} into {target}: {customers} customers, {orders} paid sales, {invoices} "
                     "invoices, events up to {cursor} (schema version {version}{upgraded}).").format(
-        source=file, target=target, customers=f"{info.customers:,}", orders=f"{info.orders:,}",
-        invoices=f"{info.invoices:,}", cursor=info.last_event, version=info.schema_version,
+        source=file, target=target, customers=count(info.customers), orders=count(info.orders),
+        invoices=count(info.invoices), cursor=info.last_event, version=info.schema_version,
         upgraded=_(", upgraded") if result.schema_upgraded else ""), highlight=False, soft_wrap=True)
     if result.replaced_copy is not None:
         console.print(_("The database it replaced is kept as {path}.").format(path=result.replaced_copy),

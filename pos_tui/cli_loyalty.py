@@ -30,10 +30,11 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from pos_tui import cli_common, db
+from pos_tui import cli_common, db, l10n
 from pos_tui.cli_common import Format, console, err, fail, open_db, require_store
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import _, ngettext
+from pos_tui.l10n import format_number as count
 from pos_tui.money import format_plain
 from pos_tui.services import cashiers, customers, loyalty
 from pos_tui.services import loyalty_reports as reports
@@ -105,11 +106,11 @@ def _local_today() -> date:
 
 
 def _day(value: datetime | None) -> str:
-    return db.local_time(value).strftime("%Y-%m-%d") if value else ""
+    return l10n.format_date(db.local_time(value)) if value else ""
 
 
 def _when(value: datetime | None) -> str:
-    return db.local_time(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    return l10n.format_datetime(db.local_time(value)) if value else ""
 
 
 def _money_header(shop: StoreInfo) -> dict:
@@ -297,7 +298,7 @@ def expire_cmd(
             _invalid(errors)
         at = min(db.now(), _utc_start(day + timedelta(days=1)) - timedelta(microseconds=1))
     points = _call(loyalty.expire, at)
-    console.print(ngettext("{n} point expired.", "{n} points expired.", points).format(n=f"{points:,}"))
+    console.print(ngettext("{n} point expired.", "{n} points expired.", points).format(n=count(points)))
 
 
 @loyalty_app.command("adjust", context_settings={"ignore_unknown_options": True})
@@ -325,7 +326,7 @@ def adjust_cmd(
     balance = _call(loyalty.adjust, customer_id, points, reason, who.id,
                     options={"points": "POINTS", "reason": "--reason"})
     console.print(_("{points:+d} points for customer {id}, approved by {manager}. Balance: {balance}.").format(
-        points=points, id=customer_id, manager=escape(who.name), balance=f"{balance:,}"), highlight=False)
+        points=points, id=customer_id, manager=escape(who.name), balance=count(balance)), highlight=False)
 
 
 @loyalty_app.command("show")
@@ -348,12 +349,12 @@ def show_cmd(
         return
     table = Table(show_header=False, box=None)
     table.add_row(_("Customer"), Text(f"{info.name} ({info.id})"))
-    table.add_row(_("Balance"), _("{points} points, worth {value}").format(points=f"{status.balance:,}",
+    table.add_row(_("Balance"), _("{points} points, worth {value}").format(points=count(status.balance),
                                                                           value=shop.money(status.value_minor)))
     table.add_row(_("Tier"), Text(status.tier) + (Text(" " + _("({discount} % off)").format(
         discount=_number(Decimal(status.tier_discount_bp).scaleb(-2), shop.locale))) if status.tier_discount_bp
         else Text("")))
-    table.add_row(_("Expiring in 30 days"), f"{status.expiring_30_days:,}")
+    table.add_row(_("Expiring in 30 days"), count(status.expiring_30_days))
     if not status.enabled:
         table.add_row(_("Programme"), _("disabled: sales earn no points"))
     console.print(table)
@@ -457,9 +458,9 @@ def _view(kind: ReportKind, since: datetime | None, until: datetime | None, limi
 
         return View(ngettext("Customers with no purchase in {n} day ({total} in all, the biggest spenders first)",
                              "Customers with no purchase in {n} days ({total} in all, the biggest spenders first)",
-                             days).format(n=days, total=f"{result.total:,}"), [
+                             days).format(n=days, total=count(result.total)), [
             customer_id, name, Column("last_purchase", _("Last purchase"), DAY, shown=lambda v: _day(v) or _("never")),
-            Column("days_since", _("Days"), INT, shown=lambda v: "" if v is None else f"{v:,}"),
+            Column("days_since", _("Days"), INT, shown=lambda v: "" if v is None else count(v)),
             Column("purchases", _("Purchases"), INT), Column("spend_minor", _("Spend"), MONEY, True)],
             [{**dataclasses.asdict(r), "days_since": days_since(r)} for r in result.rows],
             {"as_of": result.as_of, "days": result.days, "total": result.total})
