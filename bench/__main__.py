@@ -32,15 +32,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.machine import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -91,27 +91,6 @@ def steps(args) -> list[tuple[str, str, list[str], list[str]]]:
         ("tills-postgresql", "tills", ["--tills", "8", "--sales", str(args.till_sales),
                                        "--db", pg_database(args.pg, "bench_tills")], ["tills-postgresql.json"]),
     ]
-
-
-def machine(pg: str) -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    memory = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    facts = {"CPU": cpu, "Cores": f"{os.cpu_count()} logical ({usable} usable)", "Memory": memory,
-             "OS": platform.platform(), "Python": platform.python_version(), "SQLite": sqlite3.sqlite_version}
-    if pg:
-        facts["PostgreSQL"] = pg + ", same host"
-    return facts
 
 
 def load() -> str:
@@ -227,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
              f"same run, on this machine; the ratios matter more than the absolute times (the machine's cores "
              f"were shared with other work: load average {load_before} before, {load_after} after).", "",
              "| Machine | |", "|---|---|",
-             *(f"| {k} | {v} |" for k, v in machine(pg_version).items() if v),
+             *(f"| {k} | {v} |" for k, v in machine(pg_version, date=False).items() if v),
              f"| Date | {started_at.strftime('%Y-%m-%d %H:%M UTC')} |", "",
              "## Every figure", "",
              "Ratio as each benchmark states it in its target: for times, baseline ÷ ours means how many "

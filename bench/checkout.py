@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from bench.search import machine
+    from bench.machine import machine
     from pos_tui import db
     from pos_tui.services import cashiers, demo, sales, sessions
     from tests.sale_worker import Shop, plan_sale, tenders_for

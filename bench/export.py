@@ -37,7 +37,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.search import OUT, load, machine
+from bench.machine import machine
+from bench.search import OUT, load
 
 ROOT = Path(__file__).resolve().parent.parent
 

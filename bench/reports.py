@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.search import OUT, build, load, machine
+from bench.machine import machine
+from bench.search import OUT, build, load
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.5  # ours / baseline, at most

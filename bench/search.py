@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import sqlite3
@@ -44,6 +43,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from bench.machine import machine
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -83,20 +84,6 @@ QUERIES = [
 
 
 # The machine -------------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"CPU": cpu, "Cores": str(os.cpu_count()), "Python": platform.python_version(),
-            "SQLite": sqlite3.sqlite_version, "OS": platform.platform(),
-            "Date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def load() -> str:

@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         _child_bare()
         return 0
 
-    from bench.search import machine
+    from bench.machine import machine
 
     OUT.mkdir(parents=True, exist_ok=True)
     prepare(args.db, args.customers)

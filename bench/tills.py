@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import select
 import sqlite3
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
+
+from bench.machine import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -182,26 +181,6 @@ def run(label: str, path: Path, groups: list[list[str]], sales: int, seed: int, 
 
 def engine(target) -> str:
     return "PostgreSQL" if is_url(target) else "SQLite"
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "CPU": cpu,
-        "Cores": f"{os.cpu_count()} logical ({usable} usable)",
-        "OS": f"{platform.system()} {platform.release()}",
-        "Python": platform.python_version(),
-        "SQLite": sqlite3.sqlite_version,
-        "Date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
 
 
 def describe(target) -> str:
