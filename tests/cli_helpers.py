@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from pos_tui import db
+from pos_tui.cli import app  # imported now, before any test sets COLUMNS: Rich reads it once, at import
 
 
 def cli_runner(db_path, monkeypatch, columns: int = 120, plain_spaces: bool = False):
@@ -21,7 +22,7 @@ def cli_runner(db_path, monkeypatch, columns: int = 120, plain_spaces: bool = Fa
 
     def invoke(*args: str, db_file=None, input: str | None = None, env: dict | None = None):
         db.close_database()
-        result = runner.invoke(app(), ["--db", str(db_file or db_path), *args], input=input, env=env)
+        result = runner.invoke(app, ["--db", str(db_file or db_path), *args], input=input, env=env)
         db.close_database()
         if plain_spaces:
             result.stdout_bytes = result.stdout_bytes.replace("\u00a0".encode(), b" ")
@@ -29,12 +30,6 @@ def cli_runner(db_path, monkeypatch, columns: int = 120, plain_spaces: bool = Fa
 
     invoke.db_path = str(db_path)
     return invoke
-
-
-def app():
-    from pos_tui.cli import app as typer_app
-
-    return typer_app
 
 
 def as_json(result):

@@ -58,6 +58,21 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
+def stored(db_path):
+    """Call a service on the test database, outside the CLI (each call opens and closes it,
+    as a separate process would)."""
+
+    def call(action, *args, **kwargs):
+        db.open_database(str(db_path))
+        try:
+            return action(*args, **kwargs)
+        finally:
+            db.close_database()
+
+    return call
+
+
+@pytest.fixture
 def database(db_path):
     handle = db.open_database(str(db_path))
     yield handle

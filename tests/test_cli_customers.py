@@ -4,7 +4,6 @@ from datetime import datetime
 
 import pytest
 
-from pos_tui import db
 from pos_tui.services import audit, cashiers, customers, sales
 from pos_tui.services.payments import Tender
 from tests.cli_helpers import as_json, cli_runner
@@ -23,20 +22,6 @@ def run(db_path, monkeypatch):
 @pytest.fixture
 def demo(run):
     assert run("demo").exit_code == 0
-
-
-@pytest.fixture
-def stored(db_path):
-    """Call a service on the test database, outside the CLI."""
-
-    def call(action, *args, **kwargs):
-        db.open_database(str(db_path))
-        try:
-            return action(*args, **kwargs)
-        finally:
-            db.close_database()
-
-    return call
 
 
 

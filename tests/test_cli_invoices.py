@@ -21,20 +21,6 @@ def run(db_path, monkeypatch):
     return cli_runner(db_path, monkeypatch)
 
 
-@pytest.fixture
-def stored(db_path):
-    """Call a service on the test database, outside the CLI."""
-
-    def call(action, *args, **kwargs):
-        db.open_database(str(db_path))
-        try:
-            return action(*args, **kwargs)
-        finally:
-            db.close_database()
-
-    return call
-
-
 def out(result) -> str:
     """What a command printed; babel puts a no-break space before €, read here as a plain space."""
     assert result.exit_code == 0, result.output

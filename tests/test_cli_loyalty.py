@@ -28,20 +28,6 @@ def demo(run):
     assert run("demo").exit_code == 0
 
 
-@pytest.fixture
-def stored(db_path):
-    """Call a service on the test database, outside the CLI."""
-
-    def call(action, *args, **kwargs):
-        db.open_database(str(db_path))
-        try:
-            return action(*args, **kwargs)
-        finally:
-            db.close_database()
-
-    return call
-
-
 
 def _sell(customer_id: int, code: str, tenders: list[Tender] | None = None):
     luis = cashiers.find_cashier("Luis")
@@ -334,6 +320,7 @@ def test_report_tables_fit_80_columns(run, sold, monkeypatch):
     for kind in KINDS:
         result = run("loyalty", "report", kind)
         assert result.exit_code == 0, result.output
+        print(result.stdout)
         assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80, kind
     top = run("loyalty", "report", "top-spend").stdout
     assert "18,00 €" in top and "Eva Luna Prado" in top
