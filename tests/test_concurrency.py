@@ -19,35 +19,41 @@ SALES = 25
 SEED = 20240501
 
 
-def test_four_tills_selling_at_once_lose_nothing(tmp_path):
-    path = new_store(tmp_path)
-    prepare_store(path, {till: ("Ana", "Luis")[i % 2] for i, till in enumerate(TILLS)})
+def run_workers(tmp_path, commands: dict[str, list[str]], timeout: float) -> tuple[dict, dict]:
+    """Start `python -m tests.sale_worker ARGS` per till, let them all go at the same moment, and
+    wait. Every worker must exit 0 with no error in its result; returns (results, stderr) by till."""
     procs, errs = {}, {}
     try:
-        for till in TILLS:
+        for till, args in commands.items():
             errs[till] = open(tmp_path / f"stderr-{till}.txt", "w+")
             procs[till] = subprocess.Popen(
-                [sys.executable, "-m", "tests.sale_worker", "sell", "--db", str(path), "--tills", till,
-                 "--sales", str(SALES), "--seed", str(SEED), "--result", str(tmp_path / f"{till}.json")],
+                [sys.executable, "-m", "tests.sale_worker", *args, "--result", str(tmp_path / f"{till}.json")],
                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errs[till], text=True)
         for proc in procs.values():
             wait_ready(proc)
         for proc in procs.values():  # all at once
             proc.stdin.write("go\n")
             proc.stdin.flush()
-        codes = {till: proc.wait(timeout=120) for till, proc in procs.items()}
+        codes = {till: proc.wait(timeout=timeout) for till, proc in procs.items()}
     finally:
         for proc in procs.values():
             kill(proc)
         for handle in errs.values():
             handle.close()
-
-    stderr = {till: (tmp_path / f"stderr-{till}.txt").read_text() for till in TILLS}
-    assert codes == {till: 0 for till in TILLS}, stderr
-    assert not any(stderr.values()), stderr
-    results = {till: json.loads((tmp_path / f"{till}.json").read_text()) for till in TILLS}
+    stderr = {till: (tmp_path / f"stderr-{till}.txt").read_text() for till in commands}
+    assert codes == {till: 0 for till in commands}, stderr
+    results = {till: json.loads((tmp_path / f"{till}.json").read_text()) for till in commands}
     errors = [error for result in results.values() for error in result["errors"]]
-    assert errors == [], "\n".join(e["traceback"] for e in errors)  # no "database is locked" either
+    assert errors == [], "\n".join(e["traceback"] for e in errors)
+    return results, stderr
+
+
+def test_four_tills_selling_at_once_lose_nothing(tmp_path):
+    path = new_store(tmp_path)
+    prepare_store(path, {till: ("Ana", "Luis")[i % 2] for i, till in enumerate(TILLS)})
+    results, stderr = run_workers(tmp_path, {till: ["sell", "--db", str(path), "--tills", till, "--sales", str(SALES),
+                                                    "--seed", str(SEED)] for till in TILLS}, timeout=120)
+    assert not any(stderr.values()), stderr  # no "database is locked" either
     # Every till sold its sales, overlapping the others.
     assert all(len(result["paid"]) == SALES for result in results.values())
     assert max(r["started"] for r in results.values()) < min(r["ended"] for r in results.values())
@@ -106,31 +112,9 @@ def test_invoices_points_and_credit_from_several_tills_committing_at_once(tmp_pa
                                        ("Frutas Gil S.L.", "B46020376"))]
     finally:
         db.close_database()
-    procs, errs = {}, {}
-    try:
-        for till in INVOICE_TILLS:
-            errs[till] = open(tmp_path / f"stderr-{till}.txt", "w+")
-            procs[till] = subprocess.Popen(
-                [sys.executable, "-m", "tests.sale_worker", "invoice", "--db", str(path), "--till", till,
-                 "--customers", ",".join(map(str, shared)), "--sales", str(INVOICED_SALES), "--seed", str(SEED),
-                 "--result", str(tmp_path / f"{till}.json")],
-                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errs[till], text=True)
-        for proc in procs.values():
-            wait_ready(proc)
-        for proc in procs.values():
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        codes = {till: proc.wait(timeout=180) for till, proc in procs.items()}
-    finally:
-        for proc in procs.values():
-            kill(proc)
-        for handle in errs.values():
-            handle.close()
-    stderr = {till: (tmp_path / f"stderr-{till}.txt").read_text() for till in INVOICE_TILLS}
-    assert codes == {till: 0 for till in INVOICE_TILLS}, stderr
-    results = {till: json.loads((tmp_path / f"{till}.json").read_text()) for till in INVOICE_TILLS}
-    errors = [error for result in results.values() for error in result["errors"]]
-    assert errors == [], "\n".join(e["traceback"] for e in errors)
+    results, _stderr = run_workers(tmp_path, {till: ["invoice", "--db", str(path), "--till", till, "--customers",
+                                                     ",".join(map(str, shared)), "--sales", str(INVOICED_SALES),
+                                                     "--seed", str(SEED)] for till in INVOICE_TILLS}, timeout=180)
 
     refunds_per_till = INVOICED_SALES // 3
     db.open_database(str(path))
