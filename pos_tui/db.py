@@ -32,11 +32,8 @@ from pos_tui.i18n import _
 
 database = DatabaseProxy()
 
-#: The schema this program writes. Bump it with a function in MIGRATIONS.
-SCHEMA_VERSION = 1
-
-#: version -> function that upgrades a database from version - 1 to version.
-MIGRATIONS: dict[int, Callable[[], None]] = {}
+#: The schema this program writes. Bump it with a function in `pos_tui.migrations`.
+SCHEMA_VERSION = 2
 
 # WAL lets tills read while another writes; FULL sync makes a paid sale survive a power cut;
 # the busy timeout makes a till wait its turn instead of showing "database is locked".
@@ -241,6 +238,8 @@ def ensure_schema() -> None:
                 _("The database has schema version {found}; this program knows up to {known}. "
                   "Upgrade pos-tui.").format(found=version, known=SCHEMA_VERSION)
             )
+        from pos_tui.migrations import MIGRATIONS
+
         for step in range(version + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[step]()
         if version != SCHEMA_VERSION:

@@ -12,6 +12,7 @@ from peewee import (
     CharField,
     CompositeKey,
     DateTimeField,
+    DecimalField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -54,6 +55,8 @@ class Store(BaseModel):
     #: Address and tax ID printed on receipts and invoices.
     tax_id = CharField(max_length=40, default="")
     address = CharField(max_length=250, default="")
+    #: Selling more than is on hand: allowed (and flagged on the stock report) or refused.
+    allow_negative_stock = BooleanField(default=True)
 
 
 class Cashier(BaseModel):
@@ -149,15 +152,55 @@ class AuditLog(BaseModel):
         indexes = ((("entity", "entity_id"), False),)
 
 
+def Quantity(**kwargs) -> DecimalField:
+    """A quantity: exact decimals, up to 3 (kg, L), whole for Units (see `pos_tui.quantity`)."""
+    return DecimalField(max_digits=14, decimal_places=3, auto_round=True, **kwargs)
+
+
+class Tax(BaseModel):
+    """A named tax (IVA 21 %, RE 5,2 %): its rate, and whether the prices of the products that
+    carry it include it unless a product says otherwise."""
+
+    name = CharField(max_length=60, unique=True)
+    rate_bp = IntegerField()
+    included = BooleanField(default=True)
+    kind = CharField(max_length=12, default="vat")  # vat | surcharge | other
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=now)
+
+
 class Product(BaseModel):
-    sku = CharField(max_length=40, unique=True)
+    """Something the till sells. `tax_rate_bp` is the sum of its taxes' rates (kept by the catalog
+    service, so a scan reads one row); `active` false is archived."""
+
+    sku = CharField(max_length=40, unique=True)  # the internal reference
     barcode = CharField(max_length=32, null=True, unique=True)
     name = CharField(max_length=120, index=True)
     price_minor = IntegerField()
     tax_rate_bp = IntegerField(default=0)
     price_includes_tax = BooleanField(default=True)
-    category = CharField(max_length=60, default="", index=True)
+    category = CharField(max_length=250, default="", index=True)  # a path: "Bakery / Bread"
     active = BooleanField(default=True)
+    cost_minor = IntegerField(default=0)
+    uom = CharField(max_length=10, default="Units")  # pos_tui.quantity.PRECISION
+    by_weight = BooleanField(default=False)  # the till asks for the weight (or a scale barcode has it)
+    available_in_pos = BooleanField(default=True)
+    track_stock = BooleanField(default=True)  # services are not
+    reorder_point = Quantity(default=0)
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+
+class ProductTax(BaseModel):
+    """The taxes a product carries, in the order they are shown."""
+
+    product = ForeignKeyField(Product, backref="product_taxes", on_delete="CASCADE")
+    tax = ForeignKeyField(Tax, backref="product_taxes")
+    sequence = IntegerField(default=0)
+
+    class Meta:
+        table_name = "product_tax"
+        primary_key = CompositeKey("product", "tax")
 
 
 class PosSession(BaseModel):
@@ -219,7 +262,9 @@ class OrderLine(BaseModel):
     product = ForeignKeyField(Product, backref="order_lines")
     sku = CharField(max_length=40)
     name = CharField(max_length=120)
-    quantity = IntegerField()
+    quantity = Quantity()
+    uom = CharField(max_length=10, default="Units")
+    taxes = TextField(default="")  # JSON [[name, rate_bp], …] when several taxes; else one at tax_rate_bp
     unit_price_minor = IntegerField()
     list_price_minor = IntegerField(default=0)  # the catalog price, when the price was overridden
     tax_rate_bp = IntegerField()
@@ -405,6 +450,27 @@ class Event(BaseModel):
         table_name = "outbox"
 
 
+class StockMove(BaseModel):
+    """The stock ledger, append-only: what came in or went out of a product, and why (sale,
+    refund, void, receipt, adjustment, count). On hand is the sum of a product's moves. A move
+    caused by a sale's line is written in the sale's own transaction, once per (line, kind)."""
+
+    product = ForeignKeyField(Product, backref="stock_moves")
+    at = DateTimeField(default=now)
+    kind = CharField(max_length=12)  # sale | refund | void | receipt | adjustment | count
+    quantity = Quantity()  # signed: in > 0, out < 0
+    unit_cost_minor = IntegerField(null=True)  # on receipts, when the cost was given
+    order = ForeignKeyField(Order, null=True, backref="stock_moves")
+    line = ForeignKeyField(OrderLine, null=True, backref="stock_moves")
+    cashier = ForeignKeyField(Cashier, null=True)
+    till = CharField(max_length=40, default="")
+    reason = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "stock_move"
+        indexes = ((("product", "quantity"), False), (("line", "kind"), True), (("at",), False))
+
+
 class Sequence(BaseModel):
     """Gapless counters (order numbers per till), advanced inside the transaction that uses them."""
 
@@ -412,6 +478,6 @@ class Sequence(BaseModel):
     last_value = IntegerField(default=0)
 
 
-ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Product, PosSession,
-              Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Printer, PrintJob,
-              LoyaltyRule, LoyaltyEntry, LoyaltyUse, Event, Sequence]
+ALL_MODELS = [SchemaInfo, Store, Cashier, Customer, CustomerToken, AuditLog, Tax, Product, ProductTax,
+              PosSession, Order, OrderLine, Payment, SessionCount, CashMovement, Approval, Invoice, Printer,
+              PrintJob, LoyaltyRule, LoyaltyEntry, LoyaltyUse, Event, StockMove, Sequence]

@@ -110,11 +110,14 @@ def discount_of(gross_minor: int, *discounts_bp: int) -> int:
     return round_minor(Decimal(gross_minor) * (1 - keep))
 
 
-def line_amounts(unit_price_minor: int, quantity: int, tax_rate_bp: int,
+def line_amounts(unit_price_minor: int, quantity: int | Decimal, tax_rate_bp: int,
                  price_includes_tax: bool, discount_bp: int = 0, order_discount_bp: int = 0) -> LineAmounts:
-    """The one tax rule for a line: the discount comes off the price first (in the price's own
-    terms, tax included or not), then the tax; each rounded per line, half up, in minor units."""
+    """The one tax rule for a line: the price times the quantity (a weight: rounded once, half
+    up), the discount off that (in the price's own terms, tax included or not), then the tax at
+    the line's rate (the sum of its taxes); each rounded per line, half up, in minor units."""
     gross = unit_price_minor * quantity
+    if not isinstance(gross, int):
+        gross = round_minor(Decimal(gross))
     discount = discount_of(gross, discount_bp, order_discount_bp)
     price = gross - discount
     rate = Decimal(tax_rate_bp).scaleb(-4)
@@ -126,10 +129,39 @@ def line_amounts(unit_price_minor: int, quantity: int, tax_rate_bp: int,
 
 
 @dataclass(frozen=True)
+class TaxPart:
+    """One of several taxes on the same base (Spain's VAT and its equivalence surcharge): its
+    name, rate and share of the group's tax."""
+
+    name: str
+    rate_bp: int
+    tax_minor: int
+
+
+def split_tax(tax_minor: int, parts: tuple[tuple[str, int], ...]) -> tuple[TaxPart, ...]:
+    """The tax of a group of several taxes, shared between them in proportion to their rates
+    (each rounded half up; the last takes what rounding left, so the parts add up exactly)."""
+    total_rate = sum(rate for _name, rate in parts)
+    out, left = [], tax_minor
+    for index, (name, rate) in enumerate(parts):
+        if index == len(parts) - 1:
+            share = left
+        else:
+            share = round_minor(Decimal(tax_minor) * rate / total_rate) if total_rate else 0
+        out.append(TaxPart(name, rate, share))
+        left -= share
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class TaxBreakdown:
+    """The lines taxed at one rate: their base and their tax. A line with several taxes (VAT and
+    surcharge) is taxed at their sum; `parts` then says what each of them is."""
+
     rate_bp: int
     net_minor: int
     tax_minor: int
+    parts: tuple[TaxPart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,11 +178,13 @@ class LineInput:
     """What the tax engine needs of a line."""
 
     unit_price_minor: int
-    quantity: int
+    quantity: int | Decimal
     tax_rate_bp: int
     price_includes_tax: bool
     discount_bp: int = 0
     order_discount_bp: int = 0
+    #: (name, rate) of each tax when there are several; their rates add up to `tax_rate_bp`.
+    tax_parts: tuple[tuple[str, int], ...] = ()
 
     def amounts(self) -> LineAmounts:
         return line_amounts(self.unit_price_minor, self.quantity, self.tax_rate_bp, self.price_includes_tax,
@@ -167,25 +201,25 @@ def compute_totals(lines: Iterable[LineInput], rounding: str = LINE) -> Totals:
     receipt, the invoice and every export call this, so they agree to the cent."""
     lines = list(lines)
     if rounding == LINE:
-        return order_totals((line.tax_rate_bp, line.amounts()) for line in lines)
+        return order_totals(((line.tax_rate_bp, line.tax_parts), line.amounts()) for line in lines)
     if rounding != TOTAL:
         raise ValueError(f"unknown rounding mode {rounding!r}")
-    groups: dict[tuple[int, bool], list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for line in lines:
         amounts = line.amounts()
         price = amounts.total_minor if line.price_includes_tax else amounts.net_minor
-        bucket = groups.setdefault((line.tax_rate_bp, line.price_includes_tax), [0, 0])
+        bucket = groups.setdefault((line.tax_rate_bp, line.tax_parts, line.price_includes_tax), [0, 0])
         bucket[0] += price
         bucket[1] += amounts.discount_minor
     per_group = []
-    for (rate_bp, included), (price, discount) in groups.items():
+    for (rate_bp, parts, included), (price, discount) in groups.items():
         rate = Decimal(rate_bp).scaleb(-4)
         if included:
             net = round_minor(Decimal(price) / (1 + rate))
-            per_group.append((rate_bp, LineAmounts(net, price - net, price, discount)))
+            per_group.append(((rate_bp, parts), LineAmounts(net, price - net, price, discount)))
         else:
             tax = round_minor(Decimal(price) * rate)
-            per_group.append((rate_bp, LineAmounts(price, tax, price + tax, discount)))
+            per_group.append(((rate_bp, parts), LineAmounts(price, tax, price + tax, discount)))
     return order_totals(per_group)
 
 
@@ -197,17 +231,20 @@ def cash_due(due_minor: int, increment_minor: int) -> int:
     return round_minor(Decimal(due_minor) / increment_minor) * increment_minor
 
 
-def order_totals(lines: Iterable[tuple[int, LineAmounts]]) -> Totals:
-    """Sum (tax rate, line amounts) pairs into order totals with a breakdown per rate."""
-    by_rate: dict[int, list[int]] = {}
+def order_totals(lines: Iterable[tuple[int | tuple[int, tuple], LineAmounts]]) -> Totals:
+    """Sum (tax rate, line amounts) pairs into order totals with a breakdown per rate. The rate
+    may be (rate, parts) for lines with several taxes: their tax is then split between them."""
+    by_rate: dict[tuple[int, tuple], list[int]] = {}
     net = tax = total = discount = 0
-    for rate_bp, amounts in lines:
+    for key, amounts in lines:
+        rate_bp, parts = key if isinstance(key, tuple) else (key, ())
         discount += amounts.discount_minor
         net += amounts.net_minor
         tax += amounts.tax_minor
         total += amounts.total_minor
-        bucket = by_rate.setdefault(rate_bp, [0, 0])
+        bucket = by_rate.setdefault((rate_bp, tuple(parts) if len(parts) > 1 else ()), [0, 0])
         bucket[0] += amounts.net_minor
         bucket[1] += amounts.tax_minor
-    taxes = tuple(TaxBreakdown(rate, n, t) for rate, (n, t) in sorted(by_rate.items()))
+    taxes = tuple(TaxBreakdown(rate, n, t, split_tax(t, parts) if parts else ())
+                  for (rate, parts), (n, t) in sorted(by_rate.items()))
     return Totals(net, tax, total, taxes, discount)

@@ -81,7 +81,7 @@ def database(db_path):
 
 @pytest.fixture
 def shop(database):
-    """The demo store: 40 products, 20 customers, cashiers Ana (manager) and Luis."""
+    """The demo store: 43 products, 20 customers, cashiers Ana (manager) and Luis."""
     return demo.load_demo()
 
 

@@ -83,7 +83,8 @@ class Shop:
     @classmethod
     def load(cls) -> Shop:
         P, C = models.Product, models.Customer
-        products = tuple(P.select(P.sku, P.barcode).where(P.active == True).order_by(P.sku).tuples())  # noqa: E712
+        products = tuple(P.select(P.sku, P.barcode).where((P.active == True) & (P.by_weight == False))  # noqa: E712
+                         .order_by(P.sku).tuples())
         customer_ids = tuple(C.select(C.id).where(C.archived == False).order_by(C.id).tuples())  # noqa: E712
         return cls(products, tuple(row[0] for row in customer_ids))
 

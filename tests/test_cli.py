@@ -14,7 +14,7 @@ def run(db_path, monkeypatch):
 def test_db_init_creates_the_schema(run, db_path):
     result = run("db", "init")
     assert result.exit_code == 0, result.output
-    assert "schema version 1" in result.output
+    assert "schema version 2" in result.output
     db.open_database(str(db_path))
     assert set(db.database.get_tables()) >= {"store", "customer", "sale_order", "invoice"}
 
@@ -22,7 +22,7 @@ def test_db_init_creates_the_schema(run, db_path):
 def test_demo_then_a_session_from_the_command_line(run):
     result = run("demo")
     assert result.exit_code == 0, result.output
-    assert "40 products" in result.output and "Ana" in result.output and "1234" in result.output
+    assert "43 products" in result.output and "Ana" in result.output and "1234" in result.output
     assert "no open session" in run("session", "status").output
 
     opened = run("session", "open", "--cashier", "Ana", "--float", "150,00")

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from pos_tui import db, models
+from pos_tui import db, migrations, models
 from tests.targets import sqlite_only
 
 
@@ -33,7 +33,7 @@ def test_a_database_from_a_newer_program_is_refused(db_path, database):
 def test_an_older_schema_is_upgraded_by_its_migrations(db_path, database, monkeypatch):
     ran = []
     monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
-    monkeypatch.setitem(db.MIGRATIONS, db.SCHEMA_VERSION, lambda: ran.append("step"))
+    monkeypatch.setitem(migrations.MIGRATIONS, db.SCHEMA_VERSION, lambda: ran.append("step"))
     db.close_database()
     db.open_database(str(db_path))
     assert ran == ["step"]

@@ -265,7 +265,7 @@ def run(db_path, monkeypatch):
 def test_the_demo_command_loads_the_store_then_generates(run, db_path):
     result = run("demo", "--customers", "60", "--orders", "90", "--seed", "3")
     assert result.exit_code == 0, result.output
-    assert "40 products" in result.output and "Ana" in result.output
+    assert "43 products" in result.output and "Ana" in result.output
     assert "Generated 60 customers and 90 paid sales" in result.output
     again = run("demo", "--customers", "10")
     assert again.exit_code == 0, again.output

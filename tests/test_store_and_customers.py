@@ -6,8 +6,8 @@ from pos_tui.services import cashiers, customers, demo, store
 
 
 def test_demo_store_loads_catalog_customers_and_cashiers(shop):
-    assert (shop.products, shop.customers) == (40, 20)
-    assert models.Product.select().count() == 40
+    assert (shop.products, shop.customers) == (43, 20)
+    assert models.Product.select().count() == 43
     assert models.Product.select().where(models.Product.barcode.is_null()).count() == 0
     info = store.get_store()
     assert (info.country, info.currency, info.locale) == ("ES", "EUR", "es_ES")
@@ -17,7 +17,7 @@ def test_demo_store_loads_catalog_customers_and_cashiers(shop):
 def test_demo_goes_only_into_an_empty_database(shop):
     with pytest.raises(StateError):
         demo.load_demo()
-    assert models.Product.select().count() == 40
+    assert models.Product.select().count() == 43
 
 
 def test_demo_barcodes_are_valid_ean13(shop):

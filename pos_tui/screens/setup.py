@@ -24,7 +24,7 @@ class SetupScreen(PosScreen):
             yield Static(_("Welcome to pos-tui"), classes="title")
             yield Static(_("This database has no store yet."))
             yield Static("")
-            yield Static(_("[b]D[/b]  Load the demo store: a shop with 40 products, 20 customers "
+            yield Static(_("[b]D[/b]  Load the demo store: a shop with 43 products, 20 customers "
                            "and two cashiers, to try the till."))
             yield Static(_("[b]N[/b]  Set up your own store: its name, country, currency and "
                            "the first cashier."))

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from pos_tui import l10n, models
+from pos_tui import l10n, models, quantity
 from pos_tui.db import local_time, now
 from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _, in_language
@@ -104,7 +104,7 @@ def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None
     """Issue the invoice of a paid order (inside the caller's transaction)."""
     totals = pricing.order_totals(order)
     L, P = models.OrderLine, models.Payment
-    lines = [{"name": line.name, "sku": line.sku, "quantity": line.quantity, "unit_price_minor": line.unit_price_minor,
+    lines = [{"name": line.name, "sku": line.sku, "quantity": quantity.json_value(line.quantity), "uom": line.uom, "unit_price_minor": line.unit_price_minor,
               "tax_rate_bp": line.tax_rate_bp, "price_includes_tax": line.price_includes_tax,
               "discount_minor": line.discount_minor, "net_minor": line.net_minor, "tax_minor": line.tax_minor,
               "total_minor": line.total_minor}

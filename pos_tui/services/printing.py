@@ -26,11 +26,12 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from textwrap import wrap
 from typing import Any
 
-from pos_tui import i18n, l10n, models
+from pos_tui import i18n, l10n, models, quantity
 from pos_tui.db import local_time, now, transactional, write
 from pos_tui.errors import NotFound, PosError, StateError, ValidationError
 from pos_tui.i18n import N_, _
@@ -263,6 +264,8 @@ def pending_count(till: str) -> int:
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return quantity.json_value(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
@@ -403,7 +406,8 @@ def _receipt_from(data: dict) -> Receipt:
     return Receipt(**{
         **_fields_of(Receipt, data),
         "paid_at": when(data["paid_at"]),
-        "lines": tuple(ReceiptLine(**_fields_of(ReceiptLine, line)) for line in data["lines"]),
+        "lines": tuple(ReceiptLine(**{**_fields_of(ReceiptLine, line), "quantity": Decimal(str(line["quantity"]))})
+                       for line in data["lines"]),
         "taxes": tuple(TaxBreakdown(**_fields_of(TaxBreakdown, tax)) for tax in data["taxes"]),
         "payments": tuple(ReceiptPayment(**{**_fields_of(ReceiptPayment, p), "due_at": when(p.get("due_at"))})
                           for p in data["payments"]),

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from peewee import JOIN
 
-from pos_tui import models
+from pos_tui import models, quantity
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, StateError
 from pos_tui.i18n import _
@@ -53,6 +54,8 @@ def _value(value: object) -> object:
         return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, Decimal):
+        return quantity.json_value(value)
     return value
 
 

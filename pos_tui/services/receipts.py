@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from pos_tui import l10n, models
+from pos_tui import l10n, models, quantity
 from pos_tui.db import local_time
 from pos_tui.errors import NotFound
 from pos_tui.i18n import _, in_language
@@ -18,11 +19,12 @@ from pos_tui.services.payments import ROUNDING, method_label
 @dataclass(frozen=True)
 class ReceiptLine:
     name: str
-    quantity: int
+    quantity: Decimal
     unit_price_minor: int
     total_minor: int
     discount_bp: int = 0
     discount_minor: int = 0
+    uom: str = "Units"
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ def get_receipt(order_id: int) -> Receipt:
         order.id, order.number, order.paid_at, order.till,
         order.cashier.name if order.cashier else "",
         order.customer.name if order.customer else None,
-        tuple(ReceiptLine(r.name, r.quantity, r.unit_price_minor, r.total_minor, r.discount_bp,
-                          r.discount_minor) for r in line_rows),
+        tuple(ReceiptLine(r.name, quantity.quantize(r.quantity, r.uom), r.unit_price_minor, r.total_minor,
+                          r.discount_bp, r.discount_minor, r.uom) for r in line_rows),
         order.net_minor, order.tax_minor, order.total_minor, totals.taxes,
         tuple(ReceiptPayment(p.method, p.amount_minor, p.tendered_minor, p.change_minor, p.due_at, p.card_last4)
               for p in order.payments.order_by(models.Payment.id)),

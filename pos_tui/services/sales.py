@@ -12,10 +12,11 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from peewee import JOIN, fn
 
-from pos_tui import models
+from pos_tui import models, quantity
 from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import N_, _
@@ -27,7 +28,7 @@ from pos_tui.services.receipts import Receipt, get_receipt
 from pos_tui.services.sessions import check_till
 from pos_tui.services.store import require_store
 
-MAX_QUANTITY = 9999
+MAX_QUANTITY = quantity.MAX_QUANTITY
 #: The states of a sale, as shown (translated with `_(order.state)`).
 STATES = (N_("draft"), N_("parked"), N_("paid"), N_("voided"), N_("cancelled"))
 _QUANTITY_CODE = re.compile(r"^\s*(?P<qty>[^*]*?)\s*\*\s*(?P<code>.*?)\s*$")
@@ -39,10 +40,11 @@ class LineView:
     product_id: int
     sku: str
     name: str
-    quantity: int
+    quantity: Decimal
     unit_price_minor: int
     tax_rate_bp: int
     total_minor: int
+    uom: str = quantity.UNITS
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class SaleView:
 
     @property
     def item_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
+        """Items on the sale: each weighed line counts as one."""
+        return sum(int(line.quantity) if quantity.decimals(line.uom) == 0 else 1 for line in self.lines)
 
     def line_index(self, line_id: int | None) -> int | None:
         for index, line in enumerate(self.lines):
@@ -97,28 +100,22 @@ class SaleView:
         return None
 
 
-def parse_quantity(text: str, field: str = "quantity") -> int:
-    """A whole number of items, 1 to MAX_QUANTITY."""
-    raw = (text or "").strip()
-    try:
-        quantity = int(raw)
-    except ValueError:
-        raise ValidationError(field, _("“{q}” is not a whole number").format(q=raw)) from None
-    check_quantity(quantity, field)
-    return quantity
+def parse_quantity(text: str, field: str = "quantity", uom: str = quantity.UNITS) -> Decimal:
+    """A quantity typed at the till: whole for Units, up to the unit's decimals (0,750 kg)."""
+    return quantity.parse(text, uom, field)
 
 
-def check_quantity(quantity: int, field: str = "quantity") -> None:
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise ValidationError(field, _("must be between 1 and {max}").format(max=MAX_QUANTITY))
+def check_quantity(value: Decimal | int, field: str = "quantity", uom: str = quantity.UNITS) -> Decimal:
+    return quantity.check(value, uom, field)
 
 
-def parse_code(text: str) -> tuple[int, str]:
-    """`CODE` -> (1, CODE); `3*CODE` -> (3, CODE)."""
+def parse_code(text: str) -> tuple[Decimal | None, str]:
+    """`CODE` -> (None, CODE): one, or what the product asks for (a weight); `3*CODE` -> (3, CODE);
+    `0,750*CODE` -> (0.750, CODE), checked against the product's unit when it is added."""
     match = _QUANTITY_CODE.match(text or "")
     if match is None:
-        return 1, (text or "").strip()
-    return parse_quantity(match["qty"]), match["code"]
+        return None, (text or "").strip()
+    return quantity.parse(match["qty"], quantity.KG, "quantity"), match["code"]
 
 
 def _draft(order_id: int) -> models.Order:
@@ -159,8 +156,8 @@ def get_sale(order_id: int) -> SaleView:
     if order is None:
         raise NotFound(_("No sale with id {id}.").format(id=order_id))
     lines = tuple(
-        LineView(line.id, line.product_id, line.sku, line.name, line.quantity,
-                 line.unit_price_minor, line.tax_rate_bp, line.total_minor)
+        LineView(line.id, line.product_id, line.sku, line.name, quantity.quantize(line.quantity, line.uom),
+                 line.unit_price_minor, line.tax_rate_bp, line.total_minor, line.uom)
         for line in _line_rows(order.id)
     )
     c = order.customer
@@ -187,23 +184,31 @@ def current_sale(till: str, cashier_id: int | None = None) -> SaleView:
 
 
 @transactional
-def add_product(order_id: int, product_id: int, quantity: int = 1) -> tuple[SaleView, int]:
-    """Put a product on the sale; the same product again raises the quantity of its line."""
-    check_quantity(quantity)
+def add_product(order_id: int, product_id: int, qty: Decimal | int = 1,
+                unit_price_minor: int | None = None) -> tuple[SaleView, int]:
+    """Put a product on the sale; the same product again raises the quantity of its line (a
+    weighed product, or one at a price of its own, is a line of its own each time).
+    `unit_price_minor`: a price a scale barcode carries, instead of the catalog's."""
     order = _draft(order_id)
     product = models.Product.get_or_none(models.Product.id == product_id)
     if product is None or not product.active:
         raise NotFound(_("No product with id {id}.").format(id=product_id))
+    qty = check_quantity(qty, uom=product.uom)
+    price = product.price_minor if unit_price_minor is None else unit_price_minor
     L = models.OrderLine
-    line = L.get_or_none((L.order == order.id) & (L.product == product.id)
-                         & (L.unit_price_minor == product.price_minor))
+    line = None
+    if not product.by_weight and unit_price_minor is None:
+        line = L.get_or_none((L.order == order.id) & (L.product == product.id)
+                             & (L.unit_price_minor == product.price_minor))
     if line is None:
+        info = catalog.get_product(product.id)
         line = L(order=order, product=product, sku=product.sku, name=product.name, quantity=0,
-                 unit_price_minor=product.price_minor, tax_rate_bp=product.tax_rate_bp,
-                 price_includes_tax=product.price_includes_tax, discount_bp=order.discount_bp)
-    new_quantity = line.quantity + quantity
+                 uom=product.uom, unit_price_minor=price, tax_rate_bp=product.tax_rate_bp,
+                 taxes=catalog.line_taxes_json(info), price_includes_tax=product.price_includes_tax,
+                 discount_bp=order.discount_bp)
+    new_quantity = Decimal(line.quantity) + qty
     if new_quantity > MAX_QUANTITY:
-        raise ValidationError("quantity", _("must be between 1 and {max}").format(max=MAX_QUANTITY))
+        raise ValidationError("quantity", _("must be at most {max}").format(max=MAX_QUANTITY))
     line.quantity = new_quantity
     _store_line(line)
     _refresh_totals(order)
@@ -218,19 +223,22 @@ class Scan:
     line_id: int | None = None
     customer_set: bool = False
     refund_order_id: int | None = None  # a receipt's number was scanned: refund that sale
+    weigh_product_id: int | None = None  # a product sold by weight, scanned without its weight: ask it
 
 
 def scan(order_id: int, text: str) -> Scan:
     """What the cashier typed or scanned: a barcode or SKU (optionally `3*CODE`), or a
     customer's loyalty card, which puts that customer on the sale."""
-    quantity, code = parse_code(text)
+    qty, code = parse_code(text)
     if not code:
         raise ValidationError("code", _("scan a barcode or type a SKU"))
     product = catalog.find_by_code(code)
     if product is not None:
-        sale, line_id = add_product(order_id, product.id, quantity)
+        if product.by_weight and qty is None:
+            return Scan(get_sale(order_id), weigh_product_id=product.id)
+        sale, line_id = add_product(order_id, product.id, 1 if qty is None else qty)
         return Scan(sale, line_id)
-    if quantity == 1:
+    if qty is None:
         holder = customers.find_by_card(code)
         if holder is not None:
             return Scan(set_customer(order_id, holder.id), customer_set=True)
@@ -258,11 +266,10 @@ def _line(order: models.Order, line_id: int) -> models.OrderLine:
 
 
 @transactional
-def set_quantity(order_id: int, line_id: int, quantity: int) -> SaleView:
-    check_quantity(quantity)
+def set_quantity(order_id: int, line_id: int, qty: Decimal | int) -> SaleView:
     order = _draft(order_id)
     line = _line(order, line_id)
-    line.quantity = quantity
+    line.quantity = check_quantity(qty, uom=line.uom)
     _store_line(line)
     _refresh_totals(order)
     return get_sale(order.id)
