@@ -21,6 +21,7 @@ from pos_tui.cli_help import PosGroup
 from pos_tui.cli_invoices import invoice_app, store_app
 from pos_tui.cli_loyalty import loyalty_app
 from pos_tui.cli_printer import printer_app
+from pos_tui.cli_products import products_app, taxes_app
 from pos_tui.cli_tills import cashier_app, session_app
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
@@ -45,6 +46,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 app.add_typer(printer_app, name="printer")
 app.add_typer(loyalty_app, name="loyalty")
+app.add_typer(products_app, name="products")
+app.add_typer(taxes_app, name="taxes")
 
 # Shared with the other command modules (pos_tui.cli_customers looks them up here).
 _settings, _open, _run, _store = cli_common.settings, cli_common.open_db, cli_common.run, cli_common.require_store
