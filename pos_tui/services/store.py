@@ -10,7 +10,7 @@ from pos_tui.db import transactional
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import MAX_AMOUNT, ROUNDING_MODES, exponent, format_money, parse_minor
-from pos_tui.services import cashiers, validation
+from pos_tui.services import cashiers, taxes, validation
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,24 @@ def require_store() -> StoreInfo:
 
 
 @transactional
-def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: str) -> StoreInfo:
-    """Create the store and its first cashier (a manager). Refused when a store exists."""
+def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: str, *,
+                tax_id: str = "", address: str = "") -> StoreInfo:
+    """Create the store (with its fiscal data, and the usual taxes of its country) and its first
+    cashier (a manager). Refused when a store exists."""
     check = validation.Checker()
     name = check(validation.text, name, "store_name", max_length=120, required=True)
     country = check(validation.country, country)
     currency = check(validation.currency, currency)
+    checked_tax_id = check(validation.tax_id, tax_id, country or "", "tax_id") if country else None
+    address = check(validation.text, address, "address", max_length=250) or ""
     cashier_name = check(validation.text, cashier_name, "cashier", max_length=60, required=True)
     pin = check(validation.pin, pin)
     check.done()
     if models.Store.select().exists():
         raise StateError(_("This database already has a store."))
-    models.Store.create(name=name, country=country, currency=currency, locale=l10n.country_locale(country))
+    models.Store.create(name=name, country=country, currency=currency, locale=l10n.country_locale(country),
+                        tax_id=checked_tax_id.compact if checked_tax_id else "", address=address)
+    taxes.ensure_standard(country)
     cashiers.add_cashier(cashier_name, pin, role="manager")
     return require_store()
 
