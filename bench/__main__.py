@@ -129,6 +129,37 @@ def demote(markdown: str) -> str:
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.M)
 
 
+def previous_report(path: Path) -> dict:
+    """What an earlier BENCHMARKS.md holds, to carry forward what this run did not measure again:
+    its date and scale, its figure rows ({(bench, name): row text}), its steps' rows and reports."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return {"figures": {}, "steps": {}, "reports": {}, "when": ""}
+    date = re.search(r"^\| Date \| ([^|]+) \|", text, re.M)
+    scale = re.search(r"python -m bench --scale (\w+)`", text)
+    when = f"{date.group(1).strip() if date else '?'}, --scale {scale.group(1) if scale else '?'}"
+    figures, steps_, reports = {}, {}, {}
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("## ") or line.startswith("Figures from earlier") or line.startswith("Carried from"):
+            section = line
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| ") else []
+        if section == "## Every figure" and len(cells) == 8 and cells[0] not in ("Benchmark", "—"):
+            figures[(cells[0], cells[1])] = cells[2:] + [when]
+        elif section.startswith("Carried from") and len(cells) == 9 and cells[0] != "Benchmark":
+            figures[(cells[0], cells[1])] = cells[2:]
+        elif section == "## The steps" and len(cells) == 4 and cells[0] != "Step":
+            steps_[cells[0]] = cells[1:3] + [cells[3] or when]
+    parts = text.split("## Each step's report", 1)
+    if len(parts) == 2:
+        for chunk in re.split(r"^### ", parts[1], flags=re.M)[1:]:
+            name, _, body = chunk.partition("\n")
+            reports[name.strip()] = body.strip()
+    return {"figures": figures, "steps": steps_, "reports": reports, "when": when}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="100k",
@@ -145,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {s for s in args.only.split(",") if s}
     skip = {s for s in args.skip.split(",") if s}
     OUT.mkdir(parents=True, exist_ok=True)
+    earlier = previous_report(args.report)
 
     pg_ok, pg_note = (False, "skipped (--no-pg)") if args.no_pg else pg_answers(args.pg)
     started_at = datetime.now(timezone.utc)
@@ -219,6 +251,14 @@ def main(argv: list[str] | None = None) -> int:
                      f"{row.get('target', '')} | {row.get('baseline_label', '')} |")
     if not figures:
         lines.append("| — | no figure in this run | | | | | | |")
+    measured = {(str(row.get("bench")), str(row.get("name"))) for row in figures + older}
+    carried = {key: cells for key, cells in earlier["figures"].items() if key not in measured}
+    if carried:
+        lines += ["", "Carried from earlier runs of the steps not run this time (each figure beside the baseline "
+                  "measured in its own run):", "",
+                  "| Benchmark | Figure | Ours | Baseline | Unit | Ratio | Target | The baseline | Run |",
+                  "|---|---|---:|---:|---|---:|---|---|---|"]
+        lines += [f"| {bench} | {name} | " + " | ".join(cells) + " |" for (bench, name), cells in carried.items()]
     if older:
         lines += ["", "Figures from earlier runs (steps not run this time), for reference:", "",
                   "| Benchmark | Figure | Ours | Baseline | Unit | Ratio | From |", "|---|---|---:|---:|---|---:|---|"]
@@ -226,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r.get('unit', '')} | {number(r.get('ratio'))}× | {r['_from']} |" for r in older]
     lines += ["", "## The steps", "", "| Step | Status | Time (s) | Note |", "|---|---|---:|---|"]
     lines += [f"| {name} | {status} | {seconds:.0f} | {note} |" for name, status, seconds, note in outcomes]
+    ran = {o[0] for o in outcomes if o[1] not in ("skipped", "missing")}
+    lines += [f"| {name} | {cells[0]} (carried) | {cells[1]} | run of {cells[2] if cells[2] else earlier['when']} |"
+              for name, cells in earlier["steps"].items() if name not in ran and "(carried)" not in cells[0]]
+    lines += [f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} |"
+              for name, cells in earlier["steps"].items() if name not in ran and "(carried)" in cells[0]]
     lines += ["", "Reproduce: `pip install -e '.[test,pg]' && python -m bench --scale " + args.scale + "` "
               "(the stores are built under bench/out/ the first time and reused; a million customers take "
               "about 6 minutes to generate). Each step also runs alone: `python -m bench.search --help`, …", ""]
@@ -234,11 +279,14 @@ def main(argv: list[str] | None = None) -> int:
                "tills": "tills.md", "tills-postgresql": "tills-postgresql.md"}
     details = [(name, OUT / reports[name]) for name, status, _s, _n in outcomes
                if status not in ("skipped", "missing", "failed") and name in reports]
-    if details:
+    kept = [(name, body) for name, body in earlier["reports"].items() if name not in ran]
+    if details or kept:
         lines += ["## Each step's report", ""]
         for name, path in details:
             if path.exists():
                 lines += [f"### {name}", "", demote(path.read_text().strip()), ""]
+        for name, body in kept:  # already demoted when it was written
+            lines += [f"### {name}", "", body, ""]
     args.report.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.report}", file=sys.stderr)
     return 0 if all(o[1] in ("ok", "skipped", "missing") for o in outcomes) else 1
