@@ -260,3 +260,76 @@ def taxes_list(
         table.add_row(Text(t.name), format_rate(t.rate_bp), _("yes") if t.included else _("no"), _(t.kind),
                       str(t.products), style="dim" if not t.active else None)
     console.print(table)
+
+
+TaxArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="The tax's name, e.g. \"IVA 21%\".")]
+RateOpt = Annotated[str | None, typer.Option("--rate", metavar="PERCENT", show_default=False,
+                                             help="The rate in percent, e.g. 21 or 5,2.")]
+TaxIncludedOpt = Annotated[str | None, typer.Option("--included", metavar="yes|no", show_default=False,
+                                                    help="Whether prices include it (yes by default).")]
+KindOpt = Annotated[str | None, typer.Option("--kind", metavar="vat|surcharge|other", show_default=False,
+                                             help="vat, surcharge (shown beside its VAT) or other.")]
+
+
+def _tax_document(t: taxes.TaxInfo) -> dict:
+    return {"id": t.id, "name": t.name, "rate_bp": t.rate_bp, "included": t.included, "kind": t.kind,
+            "archived": not t.active, "products": t.products}
+
+
+def _tax_done(info: taxes.TaxInfo, message: str, fmt: Format) -> None:
+    if fmt == Format.json:
+        echo_json(_tax_document(info))
+        return
+    console.print(Text(message.format(name=info.name, rate=format_rate(info.rate_bp),
+                                      included=_yes_no(info.included), kind=_(info.kind))))
+
+
+@taxes_app.command("add")
+def taxes_add(ctx: typer.Context, name: TaxArg, rate: RateOpt = None, included: TaxIncludedOpt = None,
+              kind: KindOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Add a tax: its name and --rate."""
+    open_db(ctx)
+    require_store()
+    if rate is None:
+        fail(_("--rate is required, e.g. --rate 21"), 2)
+    info = run(taxes.add_tax, name, rate, True if included is None else included, kind)
+    _tax_done(info, _("Tax {name} added: {rate}, included in prices: {included}, kind: {kind}."), fmt)
+
+
+@taxes_app.command("edit")
+def taxes_edit(ctx: typer.Context, tax: TaxArg,
+               name: Annotated[str | None, typer.Option("--name", show_default=False, help="A new name.")] = None,
+               rate: RateOpt = None, included: TaxIncludedOpt = None, kind: KindOpt = None,
+               fmt: FormatOpt = Format.table) -> None:
+    """Change a tax: only the options given change. A new rate applies to the products that carry
+    it from now on (what was sold keeps its rate)."""
+    open_db(ctx)
+    require_store()
+    changes = {key: value for key, value in (("name", name), ("rate", rate), ("included", included),
+                                             ("kind", kind)) if value is not None}
+    if not changes:
+        fail(_("nothing to change: give at least one option, e.g. --rate 21 (see --help)"), 2)
+    info = run(taxes.edit_tax, tax, changes)
+    _tax_done(info, _("Tax {name} saved: {rate}, included in prices: {included}, kind: {kind}."), fmt)
+
+
+@taxes_app.command("archive")
+def taxes_archive(
+    ctx: typer.Context, tax: TaxArg,
+    restore: Annotated[bool, typer.Option("--restore", help="Bring an archived tax back instead.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Archive a tax: no product may be given it (refused while an active product carries it)."""
+    open_db(ctx)
+    require_store()
+    info = run(taxes.archive_tax, tax, archived=not restore)
+    _tax_done(info, _("Tax {name} restored.") if restore else _("Tax {name} archived."), fmt)
+
+
+@taxes_app.command("restore")
+def taxes_restore(ctx: typer.Context, tax: TaxArg, fmt: FormatOpt = Format.table) -> None:
+    """Bring an archived tax back."""
+    open_db(ctx)
+    require_store()
+    info = run(taxes.archive_tax, tax, archived=False)
+    _tax_done(info, _("Tax {name} restored."), fmt)
