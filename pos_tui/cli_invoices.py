@@ -166,7 +166,8 @@ def _invoice_layout(invoice: InvoiceView) -> Group:
     for title in (_("Rate"), _("Base"), _("Tax")):
         taxes.add_column(title, justify="right")
     for tax in invoice.taxes:
-        taxes.add_row(format_rate(tax["rate_bp"]), money(tax["net_minor"]), money(tax["tax_minor"]))
+        for label, base, amount in invoices.tax_rows(tax):  # each tax of a group on its own row
+            taxes.add_row(Text(label), money(base), money(amount))
     parts.append(taxes)
 
     totals = [(_("Net"), money(invoice.net_minor)), (_("Tax"), money(invoice.tax_minor)),
