@@ -94,10 +94,13 @@ def create_store(name: object, country: object, currency: object, *, tax_id: obj
     (`pos cashier add NAME --role manager`)."""
     check = validation.Checker()
     fields = _store_fields(check, name, country, currency, tax_id, address)
+    row = models.Store(**fields)
+    _apply(row, settings, check)  # the other settings' problems said at once with the store's
     check.done()
-    _create(fields)
-    if settings:
-        update_settings(**settings)
+    if models.Store.select().exists():
+        raise StateError(_("This database already has a store."))
+    row.save()
+    taxes.ensure_standard(row.country)
     return require_store()
 
 
@@ -123,7 +126,8 @@ class StoreSettings:
 
 
 #: The settings `update_settings` takes, as typed by a person (amounts like "0,05", percents like "12,5").
-SETTINGS = ("name", "country", "currency", "tax_id", "address", "rounding", "cash_rounding", "discount_limit", "cash_difference_limit")
+SETTINGS = ("name", "country", "currency", "tax_id", "address", "rounding", "cash_rounding", "discount_limit",
+            "cash_difference_limit")
 
 
 def get_settings() -> StoreSettings:
@@ -156,8 +160,19 @@ def update_settings(**changes: object) -> StoreInfo:
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         require_store()
-    exp = exponent(row.currency)
     check = validation.Checker()
+    old_country = row.country
+    _apply(row, changes, check)
+    check.done()
+    if changes:
+        row.save()
+    if row.country != old_country:
+        taxes.ensure_standard(row.country)
+    return require_store()
+
+
+def _apply(row: models.Store, changes: dict, check: validation.Checker) -> None:
+    """Set the settings typed on the store's row (saved or not); the errors gathered in `check`."""
     unknown = [key for key in changes if key not in SETTINGS]
     for key in unknown:
         check.errors[key] = _("is not a store setting (settings: {names})").format(names=", ".join(SETTINGS))
@@ -176,7 +191,7 @@ def update_settings(**changes: object) -> StoreInfo:
                     setattr(row, key, value)
     if row.country != old_country:
         row.locale = l10n.country_locale(row.country)
-    exp = exponent(row.currency)
+    exp = exponent(row.currency) if row.currency else 2
     if "tax_id" in changes or (row.country != old_country and row.tax_id):
         checked = check(validation.tax_id, changes.get("tax_id", row.tax_id), row.country, "tax_id")
         row.tax_id = checked.compact if checked else ""
@@ -192,9 +207,3 @@ def update_settings(**changes: object) -> StoreInfo:
     if "cash_difference_limit" in changes:
         row.cash_difference_limit_minor = check(_amount, changes["cash_difference_limit"], "cash_difference_limit",
                                                 exp, MAX_AMOUNT)
-    check.done()
-    if changes:
-        row.save()
-    if row.country != old_country:
-        taxes.ensure_standard(row.country)
-    return require_store()
