@@ -87,7 +87,7 @@ def _print_product(info: ProductInfo, store: StoreInfo) -> None:
             (_("Reference"), info.sku), (_("Name"), info.name), (_("Barcode"), info.barcode or ""),
             (_("Price"), store.money(info.price_minor)),
             (_("Price includes tax"), _yes_no(info.price_includes_tax)),
-            (_("Taxes"), f" {taxes.SEPARATOR} ".join(info.taxes) + f" ({format_rate(info.tax_rate_bp)})"),
+            (_("Taxes"), _taxes_text(info) + (f" ({format_rate(info.tax_rate_bp)})" if len(info.taxes) > 1 else "")),
             (_("Cost"), store.money(info.cost_minor)), (_("Category"), info.category),
             (_("Unit"), _(info.uom)), (_("Sold by weight"), _yes_no(info.by_weight)),
             (_("Available at the till"), _yes_no(info.available_in_pos)),
