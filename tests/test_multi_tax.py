@@ -84,6 +84,25 @@ def test_the_engine_splits_the_tax_and_every_document_shows_each(open_till, ana,
     assert report.tax_minor == 419
 
 
+def test_a_refund_shows_each_tax_too(open_till, ana):
+    """One of the two turrones back: −10,00 €; base −1000 / 1,262 = −792,39… → −7,92 €, tax −2,08 €;
+    IVA −208 × 2100 / 2620 = −166,72… → −1,67 €, RE −0,41 €."""
+    from pos_tui.services import refunds
+
+    done = sell_turron(ana)
+    line = next(line for line in refunds.refundable(done.order_id).lines if line.sku == "TURRON")
+    back = refunds.refund(done.order_id, {line.line_id: 1}, "T1", ana.id)
+    note = invoices.get_invoice(back.invoice_number)
+    assert {"rate_bp": 2620, "net_minor": -792, "tax_minor": -208,
+            "parts": [{"name": "IVA 21%", "rate_bp": 2100, "tax_minor": -167},
+                      {"name": "RE 5,2%", "rate_bp": 520, "tax_minor": -41}]} in note.taxes
+    group = next(t for t in zreport.z_report(open_till.id).by_tax_rate if t.rate_bp == 2620)
+    # The Z report nets the sale and the refund: base 15,85 − 7,92 = 7,93 €, tax 4,15 − 2,08 = 2,07 €;
+    # IVA 207 × 2100 / 2620 = 165,92… → 1,66 €, RE 2,07 − 1,66 = 0,41 €.
+    assert (group.net_minor, group.tax_minor) == (793, 207)
+    assert [(p.name, p.tax_minor) for p in group.parts] == [("IVA 21%", 166), ("RE 5,2%", 41)]
+
+
 def test_the_cli_invoice_shows_each_tax(db_path, monkeypatch, stored):
     run = cli_runner(db_path, monkeypatch, columns=80, plain_spaces=True)
     assert run("demo").exit_code == 0
