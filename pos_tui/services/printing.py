@@ -37,10 +37,10 @@ from pos_tui.errors import NotFound, PosError, StateError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import TaxBreakdown, TaxPart, exponent, format_rate
 from pos_tui.services import approvals, audit, validation
-from pos_tui.services.taxes import part_label
 from pos_tui.services.payments import CASH, ROUNDING, method_label
 from pos_tui.services.receipts import Receipt, ReceiptLine, ReceiptPayment
 from pos_tui.services.sessions import check_till
+from pos_tui.services.taxes import part_label
 from pos_tui.services.store import StoreInfo, require_store
 
 NETWORK, USB, SERIAL, FILE = "network", "usb", "serial", "file"

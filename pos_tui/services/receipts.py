@@ -13,8 +13,8 @@ from pos_tui.errors import NotFound
 from pos_tui.i18n import _, in_language
 from pos_tui.money import TaxBreakdown, format_rate
 from pos_tui.services import loyalty, pricing
-from pos_tui.services.taxes import part_label
 from pos_tui.services.payments import ROUNDING, method_label
+from pos_tui.services.taxes import part_label
 
 
 @dataclass(frozen=True)
