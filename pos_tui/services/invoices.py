@@ -19,9 +19,9 @@ from pos_tui.errors import NotFound, PosError, ValidationError
 from pos_tui.i18n import N_, _, in_language
 from pos_tui.money import format_rate
 from pos_tui.services import events, fiscal, pricing, validation
-from pos_tui.services.taxes import part_label
 from pos_tui.services.numbering import next_value
 from pos_tui.services.payments import method_label
+from pos_tui.services.taxes import part_label
 
 INVOICE, SIMPLIFIED, CREDIT_NOTE = "invoice", "simplified", "credit_note"
 SERIES_PREFIX = {INVOICE: "F", SIMPLIFIED: "T", CREDIT_NOTE: "R"}

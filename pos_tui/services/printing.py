@@ -40,8 +40,8 @@ from pos_tui.services import approvals, audit, validation
 from pos_tui.services.payments import CASH, ROUNDING, method_label
 from pos_tui.services.receipts import Receipt, ReceiptLine, ReceiptPayment
 from pos_tui.services.sessions import check_till
-from pos_tui.services.taxes import part_label
 from pos_tui.services.store import StoreInfo, require_store
+from pos_tui.services.taxes import part_label
 
 NETWORK, USB, SERIAL, FILE = "network", "usb", "serial", "file"
 KINDS = (NETWORK, USB, SERIAL, FILE)

@@ -14,9 +14,9 @@ from pos_tui.db import local_time
 from pos_tui.i18n import _
 from pos_tui.money import TaxBreakdown, format_rate, split_tax
 from pos_tui.services import approvals, invoices, pricing
-from pos_tui.services.taxes import part_label
 from pos_tui.services.payments import method_label
 from pos_tui.services.sessions import CashMove, MethodCount, SessionInfo, cash_moves, get_session
+from pos_tui.services.taxes import part_label
 
 
 @dataclass(frozen=True)
