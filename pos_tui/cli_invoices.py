@@ -166,7 +166,8 @@ def _invoice_layout(invoice: InvoiceView) -> Group:
     for title in (_("Rate"), _("Base"), _("Tax")):
         taxes.add_column(title, justify="right")
     for tax in invoice.taxes:
-        taxes.add_row(format_rate(tax["rate_bp"]), money(tax["net_minor"]), money(tax["tax_minor"]))
+        for label, base, amount in invoices.tax_rows(tax):  # each tax of a group on its own row
+            taxes.add_row(Text(label), money(base), money(amount))
     parts.append(taxes)
 
     totals = [(_("Net"), money(invoice.net_minor)), (_("Tax"), money(invoice.tax_minor)),
@@ -220,7 +221,8 @@ def invoice_pdf_cmd(
 # pos store --------------------------------------------------------------------------------------
 
 #: update_settings' names -> the options that set them, for messages.
-FLAGS = {"name": "--name", "tax_id": "--tax-id", "address": "--address", "rounding": "--rounding",
+FLAGS = {"name": "--name", "store_name": "--name", "country": "--country", "currency": "--currency",
+         "tax_id": "--tax-id", "address": "--address", "rounding": "--rounding",
          "cash_rounding": "--cash-rounding", "discount_limit": "--discount-limit",
          "cash_difference_limit": "--cash-difference-limit"}
 ROUNDING_HELP = {"line": N_("tax rounded on each line"), "total": N_("tax rounded once per rate on the total")}
@@ -269,6 +271,8 @@ def _option(flag: str, help_text: str):
 
 
 NameOpt = _option("--name", "The store's name.")
+CountryOpt = _option("--country", "The store's country, e.g. ES (fixed once it has a paid sale).")
+CurrencyOpt = _option("--currency", "The store's currency, e.g. EUR (fixed once it has a paid sale).")
 TaxIdOpt = _option("--tax-id", "The store's tax ID, checked for its country (an empty value clears it).")
 AddressOpt = _option("--address", "The address printed on receipts and invoices.")
 RoundingOpt = _option("--rounding", "line: tax rounded on each line; total: once per rate on the sale's total.")
@@ -283,6 +287,8 @@ CashDifferenceOpt = _option("--cash-difference-limit", "A larger cash difference
 def store_set(
     ctx: typer.Context,
     name: NameOpt = None,
+    country: CountryOpt = None,
+    currency: CurrencyOpt = None,
     tax_id: TaxIdOpt = None,
     address: AddressOpt = None,
     rounding: RoundingOpt = None,
@@ -292,17 +298,22 @@ def store_set(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change some of the store's settings: only the options given change. Every bad one is
-    reported at once, and then nothing is saved."""
+    reported at once, and then nothing is saved. On an empty database, --name, --country and
+    --currency (with --tax-id and --address) create the store and its country's usual taxes."""
     open_db(ctx)
     changes = {key: value for key, value in (
-        ("name", name), ("tax_id", tax_id), ("address", address), ("rounding", rounding),
+        ("name", name), ("country", country), ("currency", currency), ("tax_id", tax_id), ("address", address),
+        ("rounding", rounding),
         ("cash_rounding", cash_rounding), ("discount_limit", discount_limit),
         ("cash_difference_limit", cash_difference_limit)) if value is not None}
     if not changes:
         fail(_("nothing to change: give at least one option, e.g. --rounding total (see --help)"), 2)
-    require_store()
+    created = store.get_store() is None
     try:
-        store.update_settings(**changes)
+        if created:
+            _create_store(changes)
+        else:
+            store.update_settings(**changes)
     except ValidationError as exc:
         cli_common.refuse(ValidationError({FLAGS.get(key, key): message for key, message in exc.errors.items()}))
     except PosError as exc:
@@ -311,5 +322,16 @@ def store_set(
     if fmt is Format.json:
         cli_common.echo_json(_settings_doc(settings))
         return
-    console.print(_("Store settings saved."))
+    if created:
+        console.print(_("Store {name} created with the usual taxes of {country} (pos taxes list). Add its first "
+                        "manager with: pos cashier add NAME --role manager").format(
+            name=settings.info.name, country=settings.info.country), highlight=False)
+    else:
+        console.print(_("Store settings saved."))
     _print_settings(settings)
+
+
+def _create_store(changes: dict) -> None:
+    """A new store from `pos store set` on an empty database, with the other settings given."""
+    store.create_store(changes.pop("name", None), changes.pop("country", None), changes.pop("currency", None),
+                       tax_id=changes.pop("tax_id", ""), address=changes.pop("address", ""), **changes)

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from peewee import fn
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -136,12 +137,13 @@ def search_products(query: str, limit: int = 50) -> list[ProductInfo]:
 def list_products(*, archived: bool = False, category: str = "", limit: int | None = None,
                   offset: int = 0) -> list[ProductInfo]:
     """Products by reference: the active ones (with `archived`, only the archived ones), in a
-    category and its subcategories when one is given."""
+    category (any case) and its subcategories when one is given."""
     P = models.Product
     q = P.select().where(P.active == (not archived))
     if category.strip():
         path = normalise_category(category)
-        q = q.where((P.category == path) | P.category.startswith(path + CATEGORY_SEPARATOR))
+        # Any case, as `startswith` (ILIKE) matches the subcategories.
+        q = q.where((fn.LOWER(P.category) == fn.LOWER(path)) | P.category.startswith(path + CATEGORY_SEPARATOR))
     q = q.order_by(P.sku).offset(offset)
     if limit is not None:
         q = q.limit(limit)

@@ -209,10 +209,11 @@ class _Page:
             for title in (_("Rate"), _("Base"), _("Tax")):
                 row.cell(title)
             for tax in invoice.taxes:
-                row = table.row()
-                row.cell(format_rate(tax["rate_bp"]))
-                row.cell(money(tax["net_minor"]))
-                row.cell(money(tax["tax_minor"]))
+                for label, base, amount in invoices.tax_rows(tax):  # each tax of a group on its own row
+                    row = table.row()
+                    row.cell(label)
+                    row.cell(money(base))
+                    row.cell(money(amount))
 
         self.pdf.ln(4)
         rows = [(_("Net"), money(invoice.net_minor)), (_("Tax"), money(invoice.tax_minor))]

@@ -21,6 +21,7 @@ from pos_tui.money import format_rate
 from pos_tui.services import events, fiscal, pricing, validation
 from pos_tui.services.numbering import next_value
 from pos_tui.services.payments import method_label
+from pos_tui.services.taxes import part_label
 
 INVOICE, SIMPLIFIED, CREDIT_NOTE = "invoice", "simplified", "credit_note"
 SERIES_PREFIX = {INVOICE: "F", SIMPLIFIED: "T", CREDIT_NOTE: "R"}
@@ -111,7 +112,9 @@ def issue(order: models.Order, kind: str, corrects: models.Invoice | None = None
              for line in L.select().where(L.order == order.id).order_by(L.id)]
     payments = [{"method": p.method, "amount_minor": p.amount_minor, "card_last4": p.card_last4}
                 for p in P.select().where(P.order == order.id).order_by(P.id)]
-    taxes = [{"rate_bp": t.rate_bp, "net_minor": t.net_minor, "tax_minor": t.tax_minor} for t in totals.taxes]
+    taxes = [{"rate_bp": t.rate_bp, "net_minor": t.net_minor, "tax_minor": t.tax_minor,
+              **({"parts": [{"name": p.name, "rate_bp": p.rate_bp, "tax_minor": p.tax_minor} for p in t.parts]}
+                 if t.parts else {})} for t in totals.taxes]
     series, number = _next_number(kind, local_time(order.paid_at or now()).year)  # the store's year
     store = _store_snapshot()
     invoice = models.Invoice.create(
@@ -220,6 +223,14 @@ def extra_labels(country: str) -> dict[str, str]:
     return {field.key: _(field.label) for field in fiscal.extra_fields(country)}
 
 
+def tax_rows(tax: dict) -> list[tuple[str, int, int]]:
+    """(label, base, tax) of one entry of an invoice's taxes: its rate alone ("21 %"), or each tax
+    of a group (VAT + surcharge) on the group's base ("IVA 21%", "RE 5,2%")."""
+    if tax.get("parts"):
+        return [(part_label(p["name"], p["rate_bp"]), tax["net_minor"], p["tax_minor"]) for p in tax["parts"]]
+    return [(format_rate(tax["rate_bp"]), tax["net_minor"], tax["tax_minor"])]
+
+
 def render_text(invoice: InvoiceView, money, width: int = 64) -> str:
     """The invoice in plain text, from its frozen data (the till's screen; the PDF has its own),
     in the customer's language when set; `money` should follow the language (`StoreInfo.money`)."""
@@ -254,6 +265,10 @@ def _render_text(invoice: InvoiceView, money, width: int) -> str:
         out.append(pair(f"{line['quantity']} × {line['name']}", money(line["total_minor"])))
     out.append(rule)
     for tax in invoice.taxes:
+        if tax.get("parts"):  # several taxes on one base (VAT + surcharge): each on its own line
+            for label, base, amount in tax_rows(tax):
+                out.append(pair(_("{tax} on {base}").format(tax=label, base=money(base)), money(amount)))
+            continue
         label = _("VAT {rate} on {base}").format(rate=format_rate(tax["rate_bp"]), base=money(tax["net_minor"]))
         out.append(pair(label, money(tax["tax_minor"])))
     out += [pair(_("Net"), money(invoice.net_minor)), pair(_("Tax"), money(invoice.tax_minor)),

@@ -35,12 +35,13 @@ from pos_tui import i18n, l10n, models, quantity
 from pos_tui.db import local_time, now, transactional, write
 from pos_tui.errors import NotFound, PosError, StateError, ValidationError
 from pos_tui.i18n import N_, _
-from pos_tui.money import TaxBreakdown, exponent, format_rate
+from pos_tui.money import TaxBreakdown, TaxPart, exponent, format_rate
 from pos_tui.services import approvals, audit, validation
 from pos_tui.services.payments import CASH, ROUNDING, method_label
 from pos_tui.services.receipts import Receipt, ReceiptLine, ReceiptPayment
 from pos_tui.services.sessions import check_till
 from pos_tui.services.store import StoreInfo, require_store
+from pos_tui.services.taxes import part_label
 
 NETWORK, USB, SERIAL, FILE = "network", "usb", "serial", "file"
 KINDS = (NETWORK, USB, SERIAL, FILE)
@@ -408,7 +409,10 @@ def _receipt_from(data: dict) -> Receipt:
         "paid_at": when(data["paid_at"]),
         "lines": tuple(ReceiptLine(**{**_fields_of(ReceiptLine, line), "quantity": Decimal(str(line["quantity"]))})
                        for line in data["lines"]),
-        "taxes": tuple(TaxBreakdown(**_fields_of(TaxBreakdown, tax)) for tax in data["taxes"]),
+        "taxes": tuple(TaxBreakdown(**{**_fields_of(TaxBreakdown, tax),
+                                        "parts": tuple(TaxPart(**_fields_of(TaxPart, part))
+                                                       for part in tax.get("parts") or ())})
+                       for tax in data["taxes"]),
         "payments": tuple(ReceiptPayment(**{**_fields_of(ReceiptPayment, p), "due_at": when(p.get("due_at"))})
                           for p in data["payments"]),
     })
@@ -488,6 +492,11 @@ def _layout_receipt(payload: dict, width: int) -> list[Row]:
         pair(_("You saved"), money(receipt.discount_minor))
     pair(_("TOTAL"), money(receipt.total_minor), "bold")
     for tax in receipt.taxes:
+        if tax.parts:  # several taxes on one base (VAT + surcharge): each on its own line
+            for part in tax.parts:
+                pair(_("  {tax} on {base}").format(tax=part_label(part.name, part.rate_bp), base=money(tax.net_minor)),
+                     money(part.tax_minor))
+            continue
         pair(_("  VAT {rate} on {base}").format(rate=format_rate(tax.rate_bp), base=money(tax.net_minor)),
              money(tax.tax_minor))
     rows.append(rule)

@@ -14,6 +14,7 @@ from pos_tui.i18n import _, in_language
 from pos_tui.money import TaxBreakdown, format_rate
 from pos_tui.services import loyalty, pricing
 from pos_tui.services.payments import ROUNDING, method_label
+from pos_tui.services.taxes import part_label
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,11 @@ def _render_text(receipt: Receipt, store_name: str, money: Callable[[int], str],
         out.append(pair(_("You saved"), money(receipt.discount_minor)))
     out.append(pair(_("TOTAL"), money(receipt.total_minor)))
     for tax in receipt.taxes:
+        if tax.parts:  # several taxes on one base (VAT + surcharge): each on its own line
+            for part in tax.parts:
+                out.append(pair(_("  {tax} on {base}").format(tax=part_label(part.name, part.rate_bp),
+                                                              base=money(tax.net_minor)), money(part.tax_minor)))
+            continue
         out.append(pair(_("  VAT {rate} on {base}").format(rate=format_rate(tax.rate_bp),
                                                           base=money(tax.net_minor)),
                         money(tax.tax_minor)))

@@ -154,6 +154,7 @@ def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int
             unit_price_minor=sold.unit_price_minor, list_price_minor=sold.list_price_minor,
             tax_rate_bp=sold.tax_rate_bp, price_includes_tax=sold.price_includes_tax,
             discount_bp=sold.discount_bp, manual_discount=sold.manual_discount, refund_of=sold)
+        line.taxes = sold.taxes  # several taxes: the credit note and the Z report show each
         figures = pricing.line_input(line, original.order_discount_bp).amounts()
         line.net_minor, line.tax_minor, line.total_minor, line.discount_minor = (
             figures.net_minor, figures.tax_minor, figures.total_minor, figures.discount_minor)

@@ -52,27 +52,61 @@ def require_store() -> StoreInfo:
     return store
 
 
+def _store_fields(check: validation.Checker, name: object, country: object, currency: object,
+                  tax_id: object, address: object) -> dict:
+    """A new store's fields as typed, checked (errors gathered in `check`)."""
+    name = check(validation.text, name, "store_name", max_length=120, required=True)
+    country = check(validation.country, country)
+    currency = check(validation.currency, currency)
+    checked_tax_id = check(validation.tax_id, tax_id, country or "", "tax_id") if country else None
+    address = check(validation.text, address, "address", max_length=250) or ""
+    return {"name": name, "country": country, "currency": currency, "locale": l10n.country_locale(country or ""),
+            "tax_id": checked_tax_id.compact if checked_tax_id else "", "address": address}
+
+
+def _create(fields: dict) -> None:
+    if models.Store.select().exists():
+        raise StateError(_("This database already has a store."))
+    models.Store.create(**fields)
+    taxes.ensure_standard(fields["country"])
+
+
 @transactional
 def setup_store(name: str, country: str, currency: str, cashier_name: str, pin: str, *,
                 tax_id: str = "", address: str = "") -> StoreInfo:
     """Create the store (with its fiscal data, and the usual taxes of its country) and its first
     cashier (a manager). Refused when a store exists."""
     check = validation.Checker()
-    name = check(validation.text, name, "store_name", max_length=120, required=True)
-    country = check(validation.country, country)
-    currency = check(validation.currency, currency)
-    checked_tax_id = check(validation.tax_id, tax_id, country or "", "tax_id") if country else None
-    address = check(validation.text, address, "address", max_length=250) or ""
+    fields = _store_fields(check, name, country, currency, tax_id, address)
     cashier_name = check(validation.text, cashier_name, "cashier", max_length=60, required=True)
     pin = check(validation.pin, pin)
     check.done()
-    if models.Store.select().exists():
-        raise StateError(_("This database already has a store."))
-    models.Store.create(name=name, country=country, currency=currency, locale=l10n.country_locale(country),
-                        tax_id=checked_tax_id.compact if checked_tax_id else "", address=address)
-    taxes.ensure_standard(country)
+    _create(fields)
     cashiers.add_cashier(cashier_name, pin, role="manager")
     return require_store()
+
+
+@transactional
+def create_store(name: object, country: object, currency: object, *, tax_id: object = "",
+                 address: object = "", **settings: object) -> StoreInfo:
+    """Create the store alone (with its fiscal data, its country's usual taxes, and any other
+    `SETTINGS` given), on an empty database; its first manager is added afterwards
+    (`pos cashier add NAME --role manager`)."""
+    check = validation.Checker()
+    fields = _store_fields(check, name, country, currency, tax_id, address)
+    row = models.Store(**fields)
+    _apply(row, settings, check)  # the other settings' problems said at once with the store's
+    check.done()
+    if models.Store.select().exists():
+        raise StateError(_("This database already has a store."))
+    row.save()
+    taxes.ensure_standard(row.country)
+    return require_store()
+
+
+def paid_sales() -> int:
+    """How many paid sales (and refunds) the store has: its country and currency are fixed then."""
+    return models.Order.select().where(models.Order.state == "paid").count()
 
 
 # Settings -----------------------------------------------------------------------------------------
@@ -92,7 +126,8 @@ class StoreSettings:
 
 
 #: The settings `update_settings` takes, as typed by a person (amounts like "0,05", percents like "12,5").
-SETTINGS = ("name", "tax_id", "address", "rounding", "cash_rounding", "discount_limit", "cash_difference_limit")
+SETTINGS = ("name", "country", "currency", "tax_id", "address", "rounding", "cash_rounding", "discount_limit",
+            "cash_difference_limit")
 
 
 def get_settings() -> StoreSettings:
@@ -118,22 +153,48 @@ def _amount(value: object, field: str, exp: int, maximum: Decimal) -> int:
 @transactional
 def update_settings(**changes: object) -> StoreInfo:
     """Change some of the store's settings (`SETTINGS`), given as a person types them: `name`,
-    `tax_id` (checked for the store's country), `address`, `rounding` ("line" or "total"),
+    `country` and `currency` (only while the store has no paid sale; a new country brings its
+    usual taxes), `tax_id` (checked for the store's country), `address`, `rounding` ("line" or "total"),
     `cash_rounding` (an amount, "0.05"; 0 turns it off), `discount_limit` (a percent) and
     `cash_difference_limit` (an amount). Every bad one is reported at once; then nothing is saved."""
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         require_store()
-    exp = exponent(row.currency)
     check = validation.Checker()
+    old_country = row.country
+    _apply(row, changes, check)
+    check.done()
+    if changes:
+        row.save()
+    if row.country != old_country:
+        taxes.ensure_standard(row.country)
+    return require_store()
+
+
+def _apply(row: models.Store, changes: dict, check: validation.Checker) -> None:
+    """Set the settings typed on the store's row (saved or not); the errors gathered in `check`."""
     unknown = [key for key in changes if key not in SETTINGS]
     for key in unknown:
         check.errors[key] = _("is not a store setting (settings: {names})").format(names=", ".join(SETTINGS))
     if "name" in changes:
         row.name = check(validation.text, changes["name"], "name", max_length=120, required=True)
-    if "tax_id" in changes:
-        checked = check(validation.tax_id, changes["tax_id"], row.country, "tax_id")
-        row.tax_id = checked.compact if checked else row.tax_id
+    old_country = row.country
+    for key, validate in (("country", validation.country), ("currency", validation.currency)):
+        if key in changes:
+            value = check(validate, changes[key], key)
+            if value and value != getattr(row, key):
+                sold = paid_sales()
+                if sold:
+                    check.errors[key] = _("cannot change once the store has paid sales ({n}): they were "
+                                          "made in {old}").format(n=sold, old=getattr(row, key))
+                else:
+                    setattr(row, key, value)
+    if row.country != old_country:
+        row.locale = l10n.country_locale(row.country)
+    exp = exponent(row.currency) if row.currency else 2
+    if "tax_id" in changes or (row.country != old_country and row.tax_id):
+        checked = check(validation.tax_id, changes.get("tax_id", row.tax_id), row.country, "tax_id")
+        row.tax_id = checked.compact if checked else ""
     if "address" in changes:
         row.address = check(validation.text, changes["address"], "address", max_length=250)
     if "rounding" in changes:
@@ -146,7 +207,3 @@ def update_settings(**changes: object) -> StoreInfo:
     if "cash_difference_limit" in changes:
         row.cash_difference_limit_minor = check(_amount, changes["cash_difference_limit"], "cash_difference_limit",
                                                 exp, MAX_AMOUNT)
-    check.done()
-    if changes:
-        row.save()
-    return require_store()

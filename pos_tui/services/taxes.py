@@ -225,6 +225,12 @@ def parse_names(value: object, field: str = "taxes") -> list[models.Tax] | None:
     return found
 
 
+def part_label(name: str, rate_bp: int) -> str:
+    """How a document names one tax of a group (VAT + surcharge): its name, with its rate when the
+    name does not say it ("IVA 21%", "RE 5,2%", "Eco 1 %")."""
+    return name if any(ch.isdigit() for ch in name) else f"{name} {format_rate(rate_bp)}"
+
+
 def parts_of(taxes: list[models.Tax]) -> tuple[tuple[str, int], ...]:
     """(name, rate) of each tax, for the tax engine and the sale line's snapshot."""
     return tuple((t.name, t.rate_bp) for t in taxes)

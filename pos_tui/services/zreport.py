@@ -12,10 +12,11 @@ from peewee import fn
 from pos_tui import l10n, models
 from pos_tui.db import local_time
 from pos_tui.i18n import _
-from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, invoices
+from pos_tui.money import TaxBreakdown, format_rate, split_tax
+from pos_tui.services import approvals, invoices, pricing
 from pos_tui.services.payments import method_label
 from pos_tui.services.sessions import CashMove, MethodCount, SessionInfo, cash_moves, get_session
+from pos_tui.services.taxes import part_label
 
 
 @dataclass(frozen=True)
@@ -63,20 +64,33 @@ def z_report(session_id: int) -> ZReport:
     P = models.Payment
     received = (P.select(fn.COUNT(fn.DISTINCT(O.id)), fn.COALESCE(fn.SUM(P.amount_minor), 0)).join(O)
                 .where(paid & (O.kind == "account_payment") & (P.method != "account")).scalar(as_tuple=True))
-    rates = (L.select(L.tax_rate_bp, fn.SUM(L.net_minor), fn.SUM(L.tax_minor)).join(O).where(paid)
-             .group_by(L.tax_rate_bp).order_by(L.tax_rate_bp).tuples())
+    rates = (L.select(L.tax_rate_bp, L.taxes, fn.SUM(L.net_minor), fn.SUM(L.tax_minor)).join(O).where(paid)
+             .group_by(L.tax_rate_bp, L.taxes).order_by(L.tax_rate_bp, L.taxes).tuples())
     voided = (O.select(O.number, O.total_minor, O.voided_at)
               .where((O.session == session_id) & (O.state == "voided")).order_by(O.id).tuples())
     closer = models.PosSession.get_by_id(session_id).closed_by
     return ZReport(
         info, closer.name if closer else None, int(count), int(total), int(net), int(tax), int(discounts),
         tuple(sorted(info.totals_by_method.items())),
-        tuple(TaxBreakdown(rate, int(n), int(t)) for rate, n, t in rates),
+        _by_tax(rates),
         int(refunds_count), int(refunds_total), int(received[0]), int(received[1]),
         tuple(VoidedSale(*row) for row in voided), tuple(cash_moves(session_id)), info.counts,
         tuple(invoices.numbers_for_session(session_id)), first, last,
         len(approvals.list_approvals(session_id=session_id)),
     )
+
+
+def _by_tax(rows) -> tuple[TaxBreakdown, ...]:
+    """The lines' base and tax per rate; the lines with several taxes (VAT + surcharge) apart, their
+    tax shared between those taxes as the tax engine shares it."""
+    groups: dict[tuple[int, tuple], list[int]] = {}
+    for rate, snapshot, net, tax in rows:
+        parts = pricing.tax_parts(snapshot or "")
+        bucket = groups.setdefault((rate, parts if len(parts) > 1 else ()), [0, 0])
+        bucket[0] += int(net)
+        bucket[1] += int(tax)
+    return tuple(TaxBreakdown(rate, net, tax, split_tax(tax, parts) if parts else ())
+                 for (rate, parts), (net, tax) in sorted(groups.items()))
 
 
 def render_text(report: ZReport, store_name: str, money: Callable[[int], str], width: int = 48) -> str:
@@ -112,6 +126,11 @@ def render_text(report: ZReport, store_name: str, money: Callable[[int], str], w
         out.append(pair("  " + method_label(method), money(amount)))
     out += [rule, _("By tax rate (base / tax)")]
     for rate in report.by_tax_rate:
+        if rate.parts:  # several taxes on one base (VAT + surcharge): each on its own line
+            for part in rate.parts:
+                out.append(pair(f"  {part_label(part.name, part.rate_bp)}",
+                                f"{money(rate.net_minor)} / {money(part.tax_minor)}"))
+            continue
         out.append(pair(f"  {format_rate(rate.rate_bp)}", f"{money(rate.net_minor)} / {money(rate.tax_minor)}"))
     out.append(pair(_("  Total tax"), money(report.tax_minor)))
     out += [rule, pair(_("Opening float"), money(s.opening_float_minor))]
