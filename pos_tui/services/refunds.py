@@ -81,7 +81,7 @@ def _returned(line_ids: list[int]) -> dict[int, Decimal]:
     L, O = models.OrderLine, models.Order
     rows = (L.select(L.refund_of, fn.SUM(0 - L.quantity)).join(O)
             .where(L.refund_of.in_(line_ids) & (O.state == "paid")).group_by(L.refund_of).tuples())
-    return {line_id: Decimal(qty) for line_id, qty in rows}
+    return {line_id: Decimal(str(qty)) for line_id, qty in rows}
 
 
 def refundable(order_id: int) -> RefundableSale:

@@ -21,7 +21,7 @@ from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, events, invoices, loyalty, pricing, refunds, scale
+from pos_tui.services import approvals, catalog, credit, customer_stats, customers, events, invoices, loyalty, pricing, refunds, scale
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, POINTS, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -409,10 +409,10 @@ def park_sale(order_id: int) -> None:
 
 def parked_sales(till: str) -> list[ParkedSale]:
     O, L, C = models.Order, models.OrderLine, models.Customer
-    items = L.select(fn.COALESCE(fn.SUM(L.quantity), 0)).where(L.order == O.id)
+    items = L.select(fn.COALESCE(fn.SUM(customer_stats.item_count_sql(L)), 0)).where(L.order == O.id)
     query = (O.select(O.id, O.created_at, items, O.total_minor, C.name).join(C, JOIN.LEFT_OUTER)
              .where((O.till == check_till(till)) & (O.state == "parked")).order_by(O.id).tuples())
-    return [ParkedSale(*row) for row in query]
+    return [ParkedSale(i, at, int(Decimal(str(n))), total, name) for i, at, n, total, name in query]
 
 
 @transactional
