@@ -272,3 +272,9 @@ def test_quantity_helpers():
     assert quantity.editable(Decimal("0.75"), "kg", "es_ES") == "0,750"
     assert quantity.editable(Decimal("3"), "Units", "es_ES") == "3"
     assert exports.quantity_text(0.75) == "0.75" and exports.quantity_text(Decimal("-1.250")) == "-1.25"
+
+
+def test_add_code_without_a_weight_says_to_give_it(sale):
+    with pytest.raises(ValidationError) as info:
+        sales.add_code(sale.id, "P041")
+    assert "sold by weight" in info.value.message and "0,750*P041" in info.value.message

@@ -44,8 +44,8 @@ class RefundScreen(PosScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#refund-lines", DataTable)
-        for label, width in ((_("Product"), 24), (_("Sold"), 10), (_("Back before"), 11), (_("Back now"), 10),
-                             (_("Amount"), 11)):
+        for label, width in ((_("Product"), 22), (_("Sold"), 10), (_("Back before"), 14), (_("Back now"), 12),
+                             (_("Amount"), 10)):
             table.add_column(label, width=width)
         self.redraw()
         table.focus()

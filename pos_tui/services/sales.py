@@ -259,6 +259,9 @@ def scan(order_id: int, text: str) -> Scan:
 def add_code(order_id: int, text: str) -> tuple[SaleView, int]:
     """A barcode or SKU, optionally `3*CODE`, added to the sale."""
     result = scan(order_id, text)
+    if result.weigh_product_id is not None:
+        raise ValidationError("quantity", _("{code} is sold by weight: give its weight, e.g. 0,750*{code}").format(
+            code=parse_code(text)[1]))
     if result.line_id is None:
         raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=parse_code(text)[1]))
     return result.sale, result.line_id
