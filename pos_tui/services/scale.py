@@ -10,6 +10,9 @@ Two rules, as Odoo's "Default Nomenclature" has them:
 
 The product is found as Odoo finds it: the scanned code with the value's digits set to zero and
 the check digit computed again (`2100001007508` → `210000100000` + `4`) is the product's barcode.
+The prefix stays: a product sold with price labels has a `23…00000c` barcode, one sold with
+weight labels a `21…00000c` one (the demo's P041–P043). An exact barcode or reference is looked up
+first (`sales.scan`), so a product's own `21…00000c` code asks for the weight instead.
 A code whose check digit is wrong matches no rule (Odoo reads it as an unknown code): here the
 cashier is told so, and scans again.
 
