@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pos_tui import cli_common, db, l10n
+from pos_tui import cli_common, db, l10n, quantity
 from pos_tui.cli_common import Format
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import N_, _
@@ -113,7 +113,8 @@ def _stats_doc(figures: customer_stats.CustomerStats) -> dict:
         "average_ticket_minor": figures.average_ticket_minor,
         "first_visit": cli_common.iso(figures.first_visit),
         "last_visit": cli_common.iso(figures.last_visit),
-        "top_products": [{"name": p.name, "quantity": p.quantity, "total_minor": p.total_minor}
+        "top_products": [{"name": p.name, "quantity": quantity.json_value(p.quantity), "uom": p.uom,
+                          "total_minor": p.total_minor}
                          for p in figures.top_products],
         "monthly": [{"month": month, "spent_minor": spent} for month, spent in figures.monthly],
     }
@@ -280,7 +281,7 @@ def _print_history(figures: customer_stats.CustomerStats, sales: list[customer_s
     if figures.top_products:
         table = Table(_("Product"), _("Qty"), _("Spent"), title=_("Most bought"), title_justify="left")
         for product in figures.top_products:
-            table.add_row(Text(product.name), str(product.quantity), money(product.total_minor))
+            table.add_row(Text(product.name), shop.quantity(product.quantity, product.uom), money(product.total_minor))
         console.print(table)
     spent = [(month, amount) for month, amount in figures.monthly if amount]
     if spent:

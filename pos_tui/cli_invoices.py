@@ -157,7 +157,7 @@ def _invoice_layout(invoice: InvoiceView) -> Group:
     for title in (_("Qty"), _("Unit price"), _("Discount"), _("Tax"), _("Total")):
         lines.add_column(title, justify="right")
     for line in invoice.lines:
-        lines.add_row(Text(line["name"]), str(line["quantity"]), money(line["unit_price_minor"]),
+        lines.add_row(Text(line["name"]), invoice.quantity_of(line), invoice.unit_price_of(line, money),
                       money(line["discount_minor"]) if line.get("discount_minor") else "",
                       format_rate(line["tax_rate_bp"]), money(line["total_minor"]))
     parts.append(lines)

@@ -157,6 +157,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("refund.less", "left", "change(-1)", N_("One less"), key_display="←", priority=True),
         Key("refund.more_plus", "plus", "change(1)", N_("One more back"), show=False),
         Key("refund.less_minus", "minus", "change(-1)", N_("One less"), show=False),
+        Key("refund.quantity", "f6", "quantity", N_("Qty back")),
         Key("refund.all", "a", "all", N_("All back")),
         Key("refund.method", "f2", "method", N_("Cash/original")),
         Key("refund.confirm", "f10", "confirm", N_("Refund")),

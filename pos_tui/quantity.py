@@ -118,3 +118,23 @@ def json_value(value: Decimal | int) -> int | str:
     """A quantity in JSON: a number when whole, else its exact decimal as a string (never a float)."""
     value = Decimal(value)
     return int(value) if value == value.to_integral_value() else plain(value)
+
+
+def unit_price(price: str, uom: str) -> str:
+    """A formatted price per unit: `3,20 €/kg` for a measured unit, the price alone for Units."""
+    return price if uom == UNITS else f"{price}/{uom}"
+
+
+def times_price(value: Decimal | int, uom: str, price: str, locale: str, times: str = "x") -> str:
+    """A line's quantity at its unit price, as receipts and invoices write it: `3 x 1,20 €`, and for
+    a weighed line `0,750 kg x 3,20 €/kg` (`price` already formatted in the store's money)."""
+    return f"{format_quantity(value, uom, locale)} {times} {unit_price(price, uom)}"
+
+
+def editable(value: Decimal | int, uom: str, locale: str) -> str:
+    """A quantity as typed back into a field: no grouping, the unit's decimals, the locale's decimal
+    sign (`0,750` in Spain, `3` for Units); `parse` reads it again."""
+    places = decimals(uom)
+    if places == 0:
+        return str(int(Decimal(value)))
+    return format_decimal(quantize(value, uom), format="0." + "0" * places, locale=locale)

@@ -79,7 +79,7 @@ class CustomerDetailScreen(PosScreen):
                     average=money(figures.average_ticket_minor),
                     last=_when(figures.last_visit)[:10], points=customer.points))
         self.query_one("#spend", Sparkline).data = [amount for _month, amount in figures.monthly]
-        top = ", ".join(f"{p.name} ×{p.quantity}" for p in figures.top_products)
+        top = ", ".join(f"{p.name} ×{self.pos.store.quantity(p.quantity, p.uom)}" for p in figures.top_products)
         self.query_one("#top-products", Static).update(_("Top: {products}").format(products=top or "—"))
         self.orders = customer_stats.history(self.customer_id)
         table = self.query_one("#history", DataTable)
@@ -218,11 +218,12 @@ class OrderLinesDialog(PosModal):
             table = DataTable(id="order-lines", show_cursor=False)
             table.can_focus = False
             table.add_column(_("Product"), width=30)
-            table.add_column(_("Qty"), width=5)
+            table.add_column(_("Qty"), width=10)
             table.add_column(_("Price"), width=10)
             table.add_column(_("Total"), width=10)
             for line in customer_stats.order_lines(self.order.id):
-                table.add_row(line.name, right(str(line.quantity)), right(money(line.unit_price_minor)),
+                table.add_row(line.name, right(self.pos.store.quantity(line.quantity, line.uom)),
+                              right(self.pos.store.unit_price(line.unit_price_minor, line.uom)),
                               right(money(line.total_minor)))
             yield table
             yield Static(_("TOTAL {amount}").format(amount=money(self.order.total_minor)), classes="big")

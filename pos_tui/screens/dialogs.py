@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
@@ -12,6 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from pos_tui import keys
 from pos_tui.errors import PosError
+from pos_tui.quantity import KG, UNITS, editable
 from pos_tui.i18n import _
 from pos_tui.screens.base import Message, PosModal, after_typing
 from pos_tui.services.approvals import WrongManagerPin
@@ -58,10 +60,21 @@ class AskDialog(PosModal):
         self.dismiss(None)
 
 
-def QuantityDialog(product_name: str, quantity: int) -> AskDialog:  # noqa: N802 - reads as a screen
-    """A new quantity for the selected line."""
-    return AskDialog(product_name, _("Quantity"), lambda text: parse_quantity(text, _("quantity")),
-                     str(quantity))
+def QuantityDialog(product_name: str, quantity: Decimal | int, uom: str = UNITS,  # noqa: N802 - a screen
+                   locale: str = "en_US") -> AskDialog:
+    """A new quantity for the selected line: whole for Units, decimals for a weighed line (0,750)."""
+    label = _("Quantity") if uom == UNITS else _("Quantity ({unit})").format(unit=_(uom))
+    return AskDialog(product_name, label, lambda text: parse_quantity(text, _("quantity"), uom),
+                     editable(quantity, uom, locale))
+
+
+def WeightDialog(product_name: str, price: str, uom: str = KG,  # noqa: N802 - a screen
+                 locale: str = "en_US") -> AskDialog:
+    """The weight of a product sold by weight, scanned or chosen without it: kg with a decimal
+    comma or point, at most the unit's decimals (3 for kg)."""
+    return AskDialog(f"{product_name} · {price}", _("Weight ({unit})").format(unit=_(uom)),
+                     lambda text: parse_quantity(text, _("weight"), uom),
+                     placeholder=editable(Decimal("0.750"), uom, locale))
 
 
 class ConfirmDialog(PosModal):

@@ -3,16 +3,18 @@ focus, so a scanner or the keyboard always lands in it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from pos_tui import keys
+from pos_tui import keys, quantity
 from pos_tui.errors import PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.money import format_plain, format_rate, parse_minor
 from pos_tui.screens.base import Message, PosScreen, after_typing, right
-from pos_tui.services import customers, invoices, printing, refunds, sales, sessions
+from pos_tui.services import catalog, customers, invoices, printing, refunds, sales, sessions
 from pos_tui.services.receipts import Receipt
 from pos_tui.services.sales import LineView, SaleView
 from pos_tui.services.validation import percent
@@ -43,9 +45,9 @@ class SaleScreen(PosScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#cart", DataTable)
-        table.add_column(_("Product"), key="name", width=40)
-        table.add_column(_("Qty"), key="qty", width=5)
-        table.add_column(_("Price"), key="price", width=11)
+        table.add_column(_("Product"), key="name", width=33)
+        table.add_column(_("Qty"), key="qty", width=10)
+        table.add_column(_("Price"), key="price", width=13)
         table.add_column(_("Total"), key="total", width=12)
         self.show(sales.current_sale(self.pos.till, self.pos.cashier.id if self.pos.cashier else None))
         self.query_one("#code", Input).focus()
@@ -58,8 +60,11 @@ class SaleScreen(PosScreen):
         money = self.pos.money
         table = self.query_one("#cart", DataTable)
         table.clear()
-        for line in sale.lines:
-            table.add_row(line.name, right(str(line.quantity)), right(money(line.unit_price_minor)),
+        store = self.pos.store
+        for line in sale.lines:  # a weighed line: 0,750 kg × 3,20 €/kg
+            price = store.unit_price(line.unit_price_minor, line.uom)
+            table.add_row(line.name, right(store.quantity(line.quantity, line.uom)),
+                          right(price if line.uom == quantity.UNITS else f"× {price}"),
                           right(money(line.total_minor)), key=str(line.id))
         index = sale.line_index(select_line if select_line is not None else
                                 previous.id if previous else None)
@@ -147,12 +152,43 @@ class SaleScreen(PosScreen):
         if result.refund_order_id is not None:
             self.action_refund(result.refund_order_id)
             return
+        if result.weigh_product_id is not None:
+            self.ask_weight(result.weigh_product_id)
+            return
         self.show(result.sale, result.line_id)
         if result.customer_set:
             self.customer_was_set()
         else:
-            line = self.selected_line()
-            self.say(_("Added: {name} × {qty}").format(name=line.name, qty=line.quantity) if line else "")
+            self.say_added()
+
+    def say_added(self) -> None:
+        line = self.selected_line()
+        self.say(_("Added: {name} × {qty}").format(
+            name=line.name, qty=self.pos.store.quantity(line.quantity, line.uom)) if line else "")
+
+    def add_product(self, product_id: int) -> None:
+        """A product chosen by id (F3): one more of it, or, sold by weight, its weight asked first."""
+        product = catalog.get_product(product_id)
+        if product is not None and product.by_weight:
+            self.ask_weight(product_id)
+        elif self.run(sales.add_product, product_id):
+            self.say_added()
+
+    def ask_weight(self, product_id: int) -> None:
+        """A product sold by weight, scanned or chosen without it: ask the weight, then add the line."""
+        from pos_tui.screens.dialogs import WeightDialog
+
+        product = catalog.get_product(product_id)
+        store = self.pos.store
+
+        def weighed(weight) -> None:
+            if weight is not None and self.run(sales.add_product, product_id, weight):
+                self.say_added()
+            self.query_one("#code", Input).focus()
+
+        self.say(_("Weigh {name}: type its weight.").format(name=product.name))
+        self.app.push_screen(WeightDialog(product.name, store.unit_price(product.price_minor, product.uom),
+                                          product.uom, store.locale_here), weighed)
 
     def customer_was_set(self, warnings: tuple[str, ...] = ()) -> None:
         customer = self.sale.customer
@@ -183,11 +219,13 @@ class SaleScreen(PosScreen):
             self.say(_("The sale is empty."), error=True)
             return
 
-        def chosen(quantity: int | None) -> None:
-            if quantity is not None and self.run(sales.set_quantity, line.id, quantity):
-                self.say(_("{name}: quantity {qty}").format(name=line.name, qty=quantity))
+        store = self.pos.store
 
-        self.app.push_screen(QuantityDialog(line.name, line.quantity), chosen)
+        def chosen(value: Decimal | None) -> None:
+            if value is not None and self.run(sales.set_quantity, line.id, value):
+                self.say(_("{name}: quantity {qty}").format(name=line.name, qty=store.quantity(value, line.uom)))
+
+        self.app.push_screen(QuantityDialog(line.name, line.quantity, line.uom, store.locale_here), chosen)
 
     def action_remove_line(self) -> None:
         line = self.selected_line()
@@ -411,7 +449,7 @@ class SaleScreen(PosScreen):
 
         def chosen(product_id: int | None) -> None:
             if product_id is not None:
-                self.run(sales.add_product, product_id)
+                self.add_product(product_id)
 
         self.app.push_screen(ProductSearchScreen(), chosen)
 

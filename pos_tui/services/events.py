@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pos_tui import models
+from pos_tui import models, quantity
 from pos_tui.db import before_commit, now
 from pos_tui.services import bulk
 from pos_tui.services.numbering import next_value, next_values
@@ -61,14 +61,18 @@ def _write(at: datetime, told: list[tuple[str, str, int, str]]) -> None:
 
 def order_payload(order: models.Order) -> dict:
     """A paid order (sale or refund) as the change feed tells it."""
-    P = models.Payment
+    P, L = models.Payment, models.OrderLine
     return {"id": order.id, "uuid": str(order.uuid), "number": order.number, "kind": order.kind,
             "till": order.till, "session_id": order.session_id, "customer_id": order.customer_id,
             "paid_at": order.paid_at, "net_minor": order.net_minor, "tax_minor": order.tax_minor,
             "total_minor": order.total_minor, "discount_minor": order.discount_minor,
             "refund_of": order.refund_of_id,
             "payments": [{"method": p.method, "amount_minor": p.amount_minor}
-                         for p in P.select().where(P.order == order.id).order_by(P.id)]}
+                         for p in P.select().where(P.order == order.id).order_by(P.id)],
+            # quantities exact: 3, or "0.75" (kg) as a string, never a float; negative on a refund
+            "lines": [{"product_id": line.product_id, "sku": line.sku, "quantity": quantity.json_value(line.quantity),
+                       "uom": line.uom, "unit_price_minor": line.unit_price_minor, "total_minor": line.total_minor}
+                      for line in L.select().where(L.order == order.id).order_by(L.id)]}
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from typing import TextIO
 
@@ -48,7 +48,7 @@ from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_decimal_symbol
 
-from pos_tui import models
+from pos_tui import models, quantity
 from pos_tui.db import database, is_sqlite
 from pos_tui.errors import ValidationError
 from pos_tui.i18n import _
@@ -65,6 +65,8 @@ CHUNK = 2_000
 # What a column holds, which decides how each format writes it.
 INT, TEXT, PHONE, BOOL, TIME, MONEY, PERCENT, CONST = (
     "int", "text", "phone", "bool", "time", "money", "percent", "const")
+#: A quantity: exact decimal text (`0.75`, `3`), never a float.
+QUANTITY = "quantity"
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = frozenset("=+-@\t\r")
@@ -287,7 +289,8 @@ def _order_lines(currency: str) -> Table:
     return Table("order_line", (
         Column("id", "t.id", INT), Column("order_id", "t.order_id", INT), Column("order_number", "o.number", TEXT),
         Column("product_id", "t.product_id", INT), Column("sku", "t.sku", TEXT), Column("name", "t.name", TEXT),
-        Column("quantity", "t.quantity", INT), Column("unit_price", "t.unit_price_minor", MONEY),
+        Column("quantity", "t.quantity", QUANTITY), Column("uom", "t.uom", TEXT),
+        Column("unit_price", "t.unit_price_minor", MONEY),
         Column("list_price", "t.list_price_minor", MONEY), Column("tax_rate", "t.tax_rate_bp", PERCENT),
         Column("price_includes_tax", "t.price_includes_tax", BOOL),
         Column("discount_percent", "t.discount_bp", PERCENT), Column("manual_discount", "t.manual_discount", BOOL),
@@ -390,6 +393,17 @@ def table_for(kind: str, profile: str = "native") -> Table:
     return builders[kind](currency)
 
 
+def quantity_text(value: object) -> str | None:
+    """A quantity read from the database as exact text: `3`, `0.75`, `-0.25`. SQLite hands a
+    decimal column back as an int or a float (its shortest text is the decimal stored), PostgreSQL
+    as a Decimal; either way at most 3 decimals, no trailing zeros, no exponent."""
+    if value is None:
+        return None
+    if value.__class__ is int:
+        return str(value)
+    return quantity.plain(Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
 # Compiling a table into a row function ---------------------------------------------------------------
 
 
@@ -400,7 +414,7 @@ def _compile(columns: tuple[Column, ...], options: Options, exp: int, decimal_co
     text) are written inline, the rest goes through the functions above."""
     env: dict[str, object] = {"D": Decimal, "FS": _CHECKED_START, "neut": neutralise, "esc": encode_basestring,
                               "it": sheet_time if options.excel else iso_time, "pct": percent, "int": int,
-                              "str": str, "phone": _PHONE_LIKE}
+                              "str": str, "phone": _PHONE_LIKE, "qty": quantity_text}
     csv_mode = options.fmt == "csv"
     empty = "None" if csv_mode else repr("null")
     comma = ".replace('.', ',')" if csv_mode and decimal_comma else ""
@@ -430,6 +444,9 @@ def _compile(columns: tuple[Column, ...], options: Options, exp: int, decimal_co
             cell = f"c{i}" if csv_mode else repr(encode_basestring(str(column.value)))
         elif kind == INT:
             cell = v if csv_mode else f"('null' if (x := {v}) is None else str(x))"
+        elif kind == QUANTITY:
+            cell = f"({empty} if (x := qty({v})) is None else x{comma})" if csv_mode else \
+                f"('null' if (x := qty({v})) is None else x)"
         elif kind == BOOL:
             cell = f"('true' if {v} else 'false')"
         elif kind == TIME:

@@ -187,7 +187,7 @@ class _Page:
     def lines(self) -> None:
         money = self.money
         self.heading(_("Lines"))
-        with self.pdf.table(col_widths=(78, 16, 30, 26, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        with self.pdf.table(col_widths=(70, 24, 30, 26, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
                             borders_layout="HORIZONTAL_LINES", line_height=6) as table:
             row = table.row()
             for title in (_("Product"), _("Qty"), _("Unit price"), _("Discount"), _("Total")):
@@ -195,8 +195,8 @@ class _Page:
             for line in self.invoice.lines:
                 row = table.row()
                 row.cell(line["name"])
-                row.cell(str(line["quantity"]))
-                row.cell(money(line["unit_price_minor"]))
+                row.cell(self.invoice.quantity_of(line))
+                row.cell(self.invoice.unit_price_of(line, money))
                 row.cell(money(line["discount_minor"]) if line.get("discount_minor") else "")
                 row.cell(money(line["total_minor"]))
 

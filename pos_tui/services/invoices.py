@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from pos_tui import l10n, models, quantity
 from pos_tui.db import local_time, now
@@ -167,6 +168,22 @@ class InvoiceView:
         """The customer's language when set: the invoice is written in it (else the till's)."""
         return (self.customer or {}).get("language") or ""
 
+    @property
+    def locale(self) -> str:
+        """The locale of the language in use in the store's country frozen on the invoice."""
+        country = self.store.get("country") or ""
+        return l10n.locale_for(country) if country else self.store.get("locale") or "en_US"
+
+    def quantity_of(self, line: dict) -> str:
+        """A line's quantity as written on the invoice: `3`, `0,750 kg`."""
+        return quantity.format_quantity(Decimal(str(line["quantity"])), line.get("uom") or quantity.UNITS,
+                                        self.locale)
+
+    @staticmethod
+    def unit_price_of(line: dict, money) -> str:
+        """A line's unit price: `1,20 €`, `3,20 €/kg` for a weighed line."""
+        return quantity.unit_price(money(line["unit_price_minor"]), line.get("uom") or quantity.UNITS)
+
 
 def _view(row: models.Invoice) -> InvoiceView:
     detail = json.loads(row.lines_snapshot)
@@ -262,7 +279,7 @@ def _render_text(invoice: InvoiceView, money, width: int) -> str:
             out.append(f"{labels.get(key, key)}: {value}")
     out.append(rule)
     for line in invoice.lines:
-        out.append(pair(f"{line['quantity']} × {line['name']}", money(line["total_minor"])))
+        out.append(pair(f"{invoice.quantity_of(line)} × {line['name']}", money(line["total_minor"])))
     out.append(rule)
     for tax in invoice.taxes:
         if tax.get("parts"):  # several taxes on one base (VAT + surcharge): each on its own line

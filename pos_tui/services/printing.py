@@ -483,10 +483,10 @@ def _layout_receipt(payload: dict, width: int) -> list[Row]:
         for part in wrap(line.name, width) or [""]:
             rows.append(("text", part))
         if line.discount_minor:
-            pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor + line.discount_minor))
+            pair("  " + quantity.times_price(line.quantity, line.uom, money(line.unit_price_minor), l10n.locale_for(country)), money(line.total_minor + line.discount_minor))
             pair("  " + _("discount {rate}").format(rate=format_rate(line.discount_bp)), money(-line.discount_minor))
         else:
-            pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor))
+            pair("  " + quantity.times_price(line.quantity, line.uom, money(line.unit_price_minor), l10n.locale_for(country)), money(line.total_minor))
     rows.append(rule)
     if receipt.discount_minor:
         pair(_("You saved"), money(receipt.discount_minor))

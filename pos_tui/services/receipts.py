@@ -154,12 +154,12 @@ def _render_text(receipt: Receipt, store_name: str, money: Callable[[int], str],
     for line in receipt.lines:
         out.append(line.name[:width])
         if line.discount_minor:
-            out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}",
+            out.append(pair("  " + quantity.times_price(line.quantity, line.uom, money(line.unit_price_minor), l10n.current_locale()),
                             money(line.total_minor + line.discount_minor)))
             out.append(pair("  " + _("discount {rate}").format(rate=format_rate(line.discount_bp)),
                             money(-line.discount_minor)))
         else:
-            out.append(pair(f"  {line.quantity} x {money(line.unit_price_minor)}", money(line.total_minor)))
+            out.append(pair("  " + quantity.times_price(line.quantity, line.uom, money(line.unit_price_minor), l10n.current_locale()), money(line.total_minor)))
     out.append(rule)
     if receipt.discount_minor:
         out.append(pair(_("You saved"), money(receipt.discount_minor)))

@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from pos_tui import models
+from pos_tui import models, quantity
 from pos_tui.db import lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
@@ -28,13 +29,27 @@ class RefundableLine:
     line_id: int
     name: str
     sku: str
-    sold: int
-    returned: int
+    sold: Decimal  # 3 (Units) or 0.750 (kg)
+    returned: Decimal
     unit_total_minor: int  # what one of them cost, discounts included (the line's average)
+    uom: str = quantity.UNITS
+    total_minor: int = 0  # what the whole line cost, discounts included
 
     @property
-    def returnable(self) -> int:
+    def returnable(self) -> Decimal:
         return self.sold - self.returned
+
+    @property
+    def weighed(self) -> bool:
+        """A line in a unit with decimals (kg): part of it can come back, typed."""
+        return quantity.decimals(self.uom) > 0
+
+    def amount_for(self, qty: Decimal | int) -> int:
+        """About what `qty` of the line gives back: its share of what the line cost (the refund
+        itself is computed by the tax engine, like a sale)."""
+        if not self.sold:
+            return 0
+        return int((Decimal(self.total_minor) * Decimal(qty) / self.sold).to_integral_value(ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -62,11 +77,11 @@ def find_sale(text: str) -> int:
     return order.id
 
 
-def _returned(line_ids: list[int]) -> dict[int, int]:
+def _returned(line_ids: list[int]) -> dict[int, Decimal]:
     L, O = models.OrderLine, models.Order
     rows = (L.select(L.refund_of, fn.SUM(0 - L.quantity)).join(O)
             .where(L.refund_of.in_(line_ids) & (O.state == "paid")).group_by(L.refund_of).tuples())
-    return {line_id: int(qty) for line_id, qty in rows}
+    return {line_id: Decimal(str(qty)) for line_id, qty in rows}
 
 
 def refundable(order_id: int) -> RefundableSale:
@@ -81,8 +96,10 @@ def refundable(order_id: int) -> RefundableSale:
     return RefundableSale(
         order.id, order.number, order.paid_at, order.customer.name if order.customer_id else None,
         order.total_minor, invoice.number if invoice else None,
-        tuple(RefundableLine(line.id, line.name, line.sku, line.quantity, returned.get(line.id, 0),
-                             line.total_minor // line.quantity if line.quantity else 0) for line in lines),
+        tuple(RefundableLine(line.id, line.name, line.sku, quantity.quantize(line.quantity, line.uom),
+                             quantity.quantize(returned.get(line.id, 0), line.uom),
+                             int(line.total_minor // line.quantity) if line.quantity else 0, line.uom,
+                             line.total_minor) for line in lines),
         methods)
 
 
@@ -113,9 +130,10 @@ def _refund_payments(original: models.Order, total_minor: int, method: str) -> l
 
 
 @transactional
-def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int | None = None,
+def refund(order_id: int, quantities: dict[int, Decimal | int], till: str, cashier_id: int | None = None,
            method: str = ORIGINAL) -> Receipt:
-    """Refund `quantities` (line id -> how many) of a paid sale at `till`, in one transaction."""
+    """Refund `quantities` (line id -> how many; part of a weighed line's weight, 0,250 of 0,750 kg)
+    of a paid sale at `till`, in one transaction."""
     # The sale's row, then its customer's, locked first: two tills refunding the same sale never
     # give back more than was sold, nor points the customer no longer has.
     lock_row(models.Order, order_id)
@@ -138,7 +156,13 @@ def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int
         if line is None:
             errors["line"] = _("that line is not on sale {number}").format(number=sale.number)
         elif not 0 < qty <= line.returnable:
-            errors[f"line {line.name}"] = _("at most {n} can come back").format(n=line.returnable)
+            errors[f"line {line.name}"] = _("at most {n} can come back").format(
+                n=quantity.plain(line.returnable) + ("" if line.uom == quantity.UNITS else f" {line.uom}"))
+        else:
+            try:
+                wanted[line_id] = quantity.check(qty, line.uom, f"line {line.name}")
+            except ValidationError as exc:
+                errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     original = models.Order.get_by_id(order_id)
@@ -150,7 +174,8 @@ def refund(order_id: int, quantities: dict[int, int], till: str, cashier_id: int
     for sold in models.OrderLine.select().where(models.OrderLine.id.in_(list(wanted))):
         qty = wanted[sold.id]
         line = models.OrderLine(
-            order=back, product=sold.product_id, sku=sold.sku, name=sold.name, quantity=-qty,
+            order=back, product=sold.product_id, sku=sold.sku, name=sold.name, quantity=-qty, uom=sold.uom,
+            taxes=sold.taxes,
             unit_price_minor=sold.unit_price_minor, list_price_minor=sold.list_price_minor,
             tax_rate_bp=sold.tax_rate_bp, price_includes_tax=sold.price_includes_tax,
             discount_bp=sold.discount_bp, manual_discount=sold.manual_discount, refund_of=sold)

@@ -21,7 +21,7 @@ from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customers, events, invoices, loyalty, pricing, refunds
+from pos_tui.services import approvals, catalog, credit, customer_stats, customers, events, invoices, loyalty, pricing, refunds, scale
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, POINTS, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -227,7 +227,8 @@ class Scan:
 
 
 def scan(order_id: int, text: str) -> Scan:
-    """What the cashier typed or scanned: a barcode or SKU (optionally `3*CODE`), or a
+    """What the cashier typed or scanned: a barcode or SKU (optionally `3*CODE`, `0,750*CODE`), a
+    scale's label (`21…` weight, `23…` price: see services/scale.py; an exact barcode first), or a
     customer's loyalty card, which puts that customer on the sale."""
     qty, code = parse_code(text)
     if not code:
@@ -237,6 +238,12 @@ def scan(order_id: int, text: str) -> Scan:
         if product.by_weight and qty is None:
             return Scan(get_sale(order_id), weigh_product_id=product.id)
         sale, line_id = add_product(order_id, product.id, 1 if qty is None else qty)
+        return Scan(sale, line_id)
+    if scale.rule_for(code) is not None:  # a scale's label: the weight or price is in the code
+        if qty is not None:
+            raise ValidationError("code", _("a scale label carries its own quantity: scan it without “*”"))
+        weighed = scale.resolve(code, require_store().exponent)
+        sale, line_id = add_product(order_id, weighed.product.id, weighed.quantity, weighed.unit_price_minor)
         return Scan(sale, line_id)
     if qty is None:
         holder = customers.find_by_card(code)
@@ -252,6 +259,9 @@ def scan(order_id: int, text: str) -> Scan:
 def add_code(order_id: int, text: str) -> tuple[SaleView, int]:
     """A barcode or SKU, optionally `3*CODE`, added to the sale."""
     result = scan(order_id, text)
+    if result.weigh_product_id is not None:
+        raise ValidationError("quantity", _("{code} is sold by weight: give its weight, e.g. 0,750*{code}").format(
+            code=parse_code(text)[1]))
     if result.line_id is None:
         raise NotFound(_("No product with barcode or SKU “{code}”.").format(code=parse_code(text)[1]))
     return result.sale, result.line_id
@@ -402,10 +412,10 @@ def park_sale(order_id: int) -> None:
 
 def parked_sales(till: str) -> list[ParkedSale]:
     O, L, C = models.Order, models.OrderLine, models.Customer
-    items = L.select(fn.COALESCE(fn.SUM(L.quantity), 0)).where(L.order == O.id)
+    items = L.select(fn.COALESCE(fn.SUM(customer_stats.item_count_sql(L)), 0)).where(L.order == O.id)
     query = (O.select(O.id, O.created_at, items, O.total_minor, C.name).join(C, JOIN.LEFT_OUTER)
              .where((O.till == check_till(till)) & (O.state == "parked")).order_by(O.id).tuples())
-    return [ParkedSale(*row) for row in query]
+    return [ParkedSale(i, at, int(Decimal(str(n))), total, name) for i, at, n, total, name in query]
 
 
 @transactional

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pos_tui import l10n, models
+from pos_tui import l10n, models, quantity
 from pos_tui.db import transactional
 from pos_tui.errors import StateError, ValidationError
 from pos_tui.i18n import _
@@ -25,6 +25,19 @@ class StoreInfo:
         """An amount in minor units, formatted for the store's currency, in the locale of the
         language being written in (a receipt in its customer's language follows it)."""
         return format_money(minor, self.currency, locale_for(self.country), self.exponent)
+
+    @property
+    def locale_here(self) -> str:
+        """The locale of the language in use in the store's country (how numbers are typed)."""
+        return locale_for(self.country)
+
+    def quantity(self, value: Decimal | int, uom: str) -> str:
+        """A line's quantity as people here write it: `3`, `0,750 kg`."""
+        return quantity.format_quantity(value, uom, locale_for(self.country))
+
+    def unit_price(self, minor: int, uom: str) -> str:
+        """A price per unit: `1,20 €` for Units, `3,20 €/kg` for a weighed product."""
+        return quantity.unit_price(self.money(minor), uom)
 
 
 def locale_for(country: str, language: str | None = None) -> str:
