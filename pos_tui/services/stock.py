@@ -367,7 +367,7 @@ def moves(ref: object, limit: int | None = None) -> list[MoveView]:
     return out[-limit:] if limit else out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StockLine:
     product_id: int
     sku: str
@@ -432,19 +432,30 @@ def report(low: bool = False, category: str | None = None) -> StockReport:
         escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params = [path, escaped + catalog.CATEGORY_SEPARATOR + "%"]
     sql = REPORT_SQL.format(true="TRUE" if not is_sqlite() else "1", where=where)
-    precision, places, half_up = quantity.PRECISION, _PLACES, ROUND_HALF_UP
+    precision, places, half_up, zero = quantity.PRECISION, _PLACES, ROUND_HALF_UP, Decimal(0)
+
+    def exact(value, step):  # SQLite gives whole sums as int, others as float; PostgreSQL a Decimal
+        if type(value) is int:
+            return Decimal(value)
+        return Decimal(str(value)).quantize(step, rounding=half_up)
+
     lines = []
     append = lines.append
     for pid, sku, name, cat, uom, reorder, cost, active, qty in database.execute_sql(sql, params):
         step = places[precision.get(uom, 0)]
-        held = Decimal(str(qty)).quantize(step, rounding=half_up) if qty else places[0] * 0
+        held = exact(qty, step) if qty else zero
         if not active and not held:
             continue
-        point = Decimal(str(reorder)).quantize(step, rounding=half_up) if reorder else places[0] * 0
-        value = int((held * cost).to_integral_value(rounding=half_up)) if held and cost else 0
-        line = StockLine(pid, sku, name, cat, uom, held, point, cost, value)
-        if not low or line.low:
-            append(line)
+        point = exact(reorder, step) if reorder else zero
+        if low and held >= 0 and not (point > 0 and held <= point):
+            continue
+        if not held or not cost:
+            value = 0
+        elif type(qty) is int:
+            value = qty * cost
+        else:
+            value = int((held * cost).to_integral_value(rounding=half_up))
+        append(StockLine(pid, sku, name, cat, uom, held, point, cost, value))
     return StockReport(lines)
 
 
