@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
               "(the stores are built under bench/out/ the first time and reused; a million customers take "
               "about 6 minutes to generate). Each step also runs alone: `python -m bench.search --help`, …", ""]
     reports = {"search": "search.md", "reports": "reports.md", "export": "export.md",
-               "search-postgresql": "search-postgresql.md", "stock": "stock.md", "startup": "startup.md", "checkout": "checkout.md",
+               "search-postgresql": "search-postgresql.md", "stock": "stock.md",
+               "startup": "startup.md", "checkout": "checkout.md",
                "tills": "tills.md", "tills-postgresql": "tills-postgresql.md"}
     details = [(name, OUT / reports[name]) for name, status, _s, _n in outcomes
                if status not in ("skipped", "missing", "failed") and name in reports]

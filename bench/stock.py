@@ -55,7 +55,7 @@ def build(path: Path, products: int, moves: int, seed: int) -> dict:
     with db.write():
         table = _Table(models.Product)
         for i in range(1, products + 1):
-            kg = i % 20 == 0
+            kg = i % 20 == 3
             track = i % 10 != 0
             if track:
                 tracked.append(i)

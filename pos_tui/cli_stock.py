@@ -60,9 +60,9 @@ def _done(move: MoveView, ref: str, fmt: cli_common.Format) -> None:
                    "currency_exponent": shop.exponent, **_move_doc(move)})
         return
     locale = l10n.locale_for(shop.country)
-    console.print(Text(_("{kind} of {quantity} for {ref} ({name}): {on_hand} on hand.").format(
-        kind=_(move.kind).capitalize(), quantity=_quantity(move.quantity, info.uom, locale), ref=info.sku,
-        name=info.name, on_hand=_quantity(move.balance, info.uom, locale))))
+    console.print(Text(_("{kind}: {quantity} of {ref} ({name}); {on_hand} on hand.").format(
+        kind=stock.kind_label(move.kind).capitalize(), quantity=_quantity(move.quantity, info.uom, locale),
+        ref=info.sku, name=info.name, on_hand=_quantity(move.balance, info.uom, locale))))
 
 
 @stock_app.command("receive")
@@ -250,7 +250,7 @@ def moves_cmd(
                   _("Sale"), _("Cashier"), _("Reason"), title=Text(f"{info.sku} — {info.name}"))
     for move in found:
         table.add_row(l10n.format_datetime(db.local_time(move.at)),
-                      _(move.kind), Text(_quantity(move.quantity, info.uom, locale), justify="right"),
+                      stock.kind_label(move.kind), Text(_quantity(move.quantity, info.uom, locale), justify="right"),
                       Text(_quantity(move.balance, info.uom, locale), justify="right"),
                       Text(move.order_number or ""), Text(move.cashier or ""), Text(move.reason))
     console.print(table)

@@ -31,8 +31,13 @@ from pos_tui.services import catalog, events, validation
 
 STOCK_MOVED = "stock.moved"
 SALE, REFUND, VOID, RECEIPT, ADJUSTMENT, COUNT = "sale", "refund", "void", "receipt", "adjustment", "count"
-#: The kinds of move, as shown (translated with `_(kind)`).
-KINDS = (N_("sale"), N_("refund"), N_("void"), N_("receipt"), N_("adjustment"), N_("count"))
+#: The kinds of move, as shown (translated with `_(KIND_LABELS[kind])`).
+KIND_LABELS = {SALE: N_("sale"), REFUND: N_("refund"), VOID: N_("void"), RECEIPT: N_("goods received"),
+               ADJUSTMENT: N_("adjustment"), COUNT: N_("count")}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS.get(kind, kind))
 
 
 def on_hand(product_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -432,13 +437,18 @@ def report(low: bool = False, category: str | None = None) -> StockReport:
         escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params = [path, escaped + catalog.CATEGORY_SEPARATOR + "%"]
     sql = REPORT_SQL.format(true="TRUE" if not is_sqlite() else "1", where=where)
-    precision, places, half_up, zero = quantity.PRECISION, _PLACES, ROUND_HALF_UP, Decimal(0)
+    precision, places, half_up = quantity.PRECISION, _PLACES, ROUND_HALF_UP
+    whole: dict[int, Decimal] = {}  # SQLite sums whole quantities as int: each Decimal made once
 
-    def exact(value, step):  # SQLite gives whole sums as int, others as float; PostgreSQL a Decimal
+    def exact(value, step):  # an int or float from SQLite, a Decimal from PostgreSQL
         if type(value) is int:
-            return Decimal(value)
+            found = whole.get(value)
+            if found is None:
+                found = whole[value] = Decimal(value)
+            return found
         return Decimal(str(value)).quantize(step, rounding=half_up)
 
+    zero = exact(0, None)
     lines = []
     append = lines.append
     for pid, sku, name, cat, uom, reorder, cost, active, qty in database.execute_sql(sql, params):
@@ -487,10 +497,10 @@ def check_ledger(limit: int = 50) -> list[str]:
             if count <= limit:
                 if moved is None:
                     problems.append(_("{number} line {line} ({ref}): no {kind} move in the stock ledger").format(
-                        number=number, line=line_id, ref=sku, kind=_(kind)))
+                        number=number, line=line_id, ref=sku, kind=kind_label(kind)))
                 else:
                     problems.append(_("{number} line {line} ({ref}): the {kind} move is {moved}, the line says "
-                                      "{quantity}").format(number=number, line=line_id, ref=sku, kind=_(kind),
+                                      "{quantity}").format(number=number, line=line_id, ref=sku, kind=kind_label(kind),
                                                            moved=quantity.plain(Decimal(str(moved))),
                                                            quantity=quantity.plain(Decimal(str(qty)))))
     untracked = f"""
