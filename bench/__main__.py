@@ -87,7 +87,7 @@ def steps(args) -> list[tuple[str, str, list[str], list[str]]]:
                               "--import-rows", str(min(n, 100_000))], ["export.json"]),
         ("search-postgresql", "search", ["--customers", str(n), "--orders", str(n), "--reuse", *rounds,
                                          "--pg", pg_database(args.pg, "bench_search")], ["search-postgresql.json"]),
-        ("stock", "stock", ["--products", "100000", "--moves", "1000000", "--rounds", "5"], ["stock.json"]),
+        ("stock", "stock", ["--products", "100000", "--moves", "1000000", "--rounds", "9"], ["stock.json"]),
         ("startup", "startup", ["--customers", "10000", "--runs", "7"], ["startup.json"]),
         ("checkout", "checkout", ["--sales", "300"], ["checkout.json"]),
         ("tills", "tills", ["--tills", "8", "--sales", str(args.till_sales)], ["tills.json"]),

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 TARGET = 1.5
+DATA_VERSION = 2  # raised when the generated data changes: an older file is built again
 
 BASELINE_SQL = """
 SELECT p.sku, p.uom, COALESCE(s.qty, 0) AS on_hand, p.reorder_point, p.cost_minor,
@@ -87,7 +88,7 @@ def build(path: Path, products: int, moves: int, seed: int) -> dict:
             done += table.flush()
     db.database.execute_sql("ANALYZE")
     db.close_database()
-    info = {"products": products, "moves": moves, "generate_seconds": round(time.perf_counter() - started, 1),
+    info = {"version": DATA_VERSION, "products": products, "moves": moves, "generate_seconds": round(time.perf_counter() - started, 1),
             "bytes": path.stat().st_size}
     Path(str(path) + ".json").write_text(json.dumps(info))
     return info
@@ -118,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     path = args.db or OUT / f"stock-{args.products}p-{args.moves}m-seed{args.seed}.sqlite3"
     meta = Path(str(path) + ".json")
-    if path.exists() and meta.exists() and not args.rebuild:
-        info = json.loads(meta.read_text())
+    info = json.loads(meta.read_text()) if path.exists() and meta.exists() else {}
+    if info.get("version") == DATA_VERSION and not args.rebuild:
         print(f"reusing {path}", file=sys.stderr)
     else:
         print(f"building {path}: {args.products:,} products, {args.moves:,} moves…", file=sys.stderr)

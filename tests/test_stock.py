@@ -229,3 +229,15 @@ def test_db_check_agrees_and_catches_a_broken_ledger(sale, ana):
         f"{order} line {line.id + 1} (P002): no sale move in the stock ledger",
         "P003: not tracked in stock, yet 1 moves in the ledger"]
     assert found["product_taxes"] == ["P004: its stored rate is not the sum of its taxes"]
+
+
+def test_an_upgraded_database_gets_the_moves_of_its_past_sales(sale, ana):
+    first = sell(ana, (MILK, 3), (APPLES, "0.5"))
+    refunds.refund(first, {refunds.refundable(first).lines[0].line_id: 1}, "T1", ana.id)
+    voided = sell(ana, (MILK, 1))
+    sales.void_paid(voided, ana.id, "1234")
+    expected = sorted(moves_of(MILK)), moves_of(APPLES)
+    models.StockMove.delete().execute()  # as a schema-1 database had none
+    assert stock.check_ledger() != []
+    assert stock.backfill_ledger() == 5 and stock.backfill_ledger() == 0
+    assert (sorted(moves_of(MILK)), moves_of(APPLES)) == expected and stock.check_ledger() == []

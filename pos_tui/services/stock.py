@@ -469,6 +469,26 @@ def report(low: bool = False, category: str | None = None) -> StockReport:
     return StockReport(lines)
 
 
+def backfill_ledger() -> int:
+    """The moves of the sales, refunds and voids paid before there was a ledger (a database
+    upgraded to schema 2), so that on hand and `pos db check` agree with them: lines that have
+    their move already are left alone. Returns how many moves were written."""
+    true = "1" if is_sqlite() else "TRUE"
+    before = models.StockMove.select().count()
+    for kind, when, states, order_kind, sign in ((SALE, "o.paid_at", "'paid', 'voided'", "sale", "-"),
+                                                 (REFUND, "o.paid_at", "'paid'", "refund", "-"),
+                                                 (VOID, "COALESCE(o.voided_at, o.paid_at)", "'voided'", "sale", "")):
+        database.execute_sql(f"""
+            INSERT INTO stock_move (product_id, at, kind, quantity, order_id, line_id, cashier_id, till, reason)
+            SELECT l.product_id, {when}, '{kind}', {sign}l.quantity, o.id, l.id, o.cashier_id, o.till, ''
+              FROM order_line l
+              JOIN sale_order o ON o.id = l.order_id
+              JOIN product p ON p.id = l.product_id
+             WHERE o.state IN ({states}) AND o.kind = '{order_kind}' AND p.track_stock = {true}
+               AND NOT EXISTS (SELECT 1 FROM stock_move m WHERE m.line_id = l.id AND m.kind = '{kind}')""")
+    return models.StockMove.select().count() - before
+
+
 # Checks for `pos db check` -----------------------------------------------------------------------------
 
 
