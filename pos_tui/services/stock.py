@@ -23,7 +23,7 @@ from pathlib import Path
 from peewee import JOIN, fn
 
 from pos_tui import models, quantity
-from pos_tui.db import database, is_sqlite, now, transactional
+from pos_tui.db import database, is_sqlite, lock, now, transactional
 from pos_tui.errors import NotFound, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import MAX_AMOUNT, exponent, parse_minor
@@ -140,6 +140,9 @@ def check_order(order_id: int) -> None:
     wanted = {pid: Decimal(str(q)) for pid, q in
               L.select(L.product, fn.SUM(L.quantity)).join(P, on=(L.product == P.id))
               .where((L.order == order_id) & (P.track_stock == True)).group_by(L.product).tuples()}  # noqa: E712
+    # The products' rows locked (in id order) on engines with row locks: two tills selling the last
+    # one at once check one after the other. (SQLite's write transaction holds the only lock.)
+    list(lock(P.select(P.id).where(P.id.in_(list(wanted))).order_by(P.id)))
     have = on_hand(wanted)
     for pid, qty in wanted.items():
         if qty > have[pid]:
