@@ -219,8 +219,8 @@ def moves_cmd(
     """A product's moves, oldest first, with what was on hand after each."""
     open_db(ctx)
     shop = require_store()
-    info = run(stock.catalog.find_product, ref)
     found = run(stock.moves, ref, limit or None)
+    info = run(stock.catalog.find_product, ref)
     if fmt is Format.json:
         echo_json({"reference": info.sku, "name": info.name, "unit": info.uom, "track_stock": info.track_stock,
                    "currency": shop.currency, "currency_exponent": shop.exponent,

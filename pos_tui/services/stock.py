@@ -152,8 +152,12 @@ def check_order(order_id: int) -> None:
 # Receipts, adjustments, counts -------------------------------------------------------------------------
 
 
+#: The most one receipt, adjustment or count moves (more is a typo).
+MAX_MOVE = Decimal(1_000_000)
+
+
 def _tracked(ref: object, field: str = "reference") -> models.Product:
-    info = catalog.find_product(ref)
+    info = catalog.find_product(validation.text(ref, field, max_length=60, required=True, code=True))
     if not info.track_stock:
         raise ValidationError(field, _("{ref} ({name}) is not tracked in stock").format(ref=info.sku, name=info.name))
     return models.Product.get_by_id(info.id)
@@ -174,7 +178,7 @@ def _signed(text: object, uom: str, field: str = "quantity") -> Decimal:
     """A signed quantity as typed: `-2`, `+3`, `0,250` (none: in)."""
     raw = "" if text is None else str(text).strip()
     sign = -1 if raw.startswith("-") else 1
-    value = quantity.parse(raw[1:] if raw[:1] in "+-" else raw, uom, field)
+    value = quantity.parse(raw[1:] if raw[:1] in "+-" else raw, uom, field, maximum=MAX_MOVE)
     return sign * value
 
 
@@ -198,7 +202,7 @@ def receive(ref: object, qty: object, *, cost: object = None, reason: object = "
     """Goods received: `qty` in (the product's unit), at `cost` a unit if given (an amount as typed)."""
     product = _tracked(ref)
     check = validation.Checker()
-    amount = check(quantity.parse, qty, product.uom, "quantity")
+    amount = check(quantity.parse, qty, product.uom, "quantity", maximum=MAX_MOVE)
     unit_cost = None
     if cost is not None and str(cost).strip():
         store = models.Store.select(models.Store.currency).first()
@@ -316,7 +320,7 @@ def _plan(rows: list[tuple[int, str, str]]) -> tuple[CountLine, ...]:
         seen[product.id] = number
         try:
             value = quantity.parse(counted, product.uom, f"row {number}, counted", allow_zero=True,
-                                   maximum=Decimal(10) ** 9)
+                                   maximum=MAX_MOVE)
         except ValidationError as exc:
             errors.update(exc.errors)
             continue
@@ -360,7 +364,7 @@ def _move_view(move_id: int) -> MoveView:
 
 def moves(ref: object, limit: int | None = None) -> list[MoveView]:
     """A product's moves, oldest first, each with what was on hand after it (the newest `limit`)."""
-    info = catalog.find_product(ref)
+    info = catalog.find_product(validation.text(ref, "reference", max_length=60, required=True, code=True))
     M, O, C = models.StockMove, models.Order, models.Cashier
     rows = (M.select(M.id, M.at, M.kind, M.quantity, M.unit_cost_minor, O.number, C.name, M.till, M.reason)
             .join(O, join_type=JOIN.LEFT_OUTER, on=(M.order == O.id))
