@@ -224,7 +224,7 @@ def invoice_pdf_cmd(
 FLAGS = {"name": "--name", "store_name": "--name", "country": "--country", "currency": "--currency",
          "tax_id": "--tax-id", "address": "--address", "rounding": "--rounding",
          "cash_rounding": "--cash-rounding", "discount_limit": "--discount-limit",
-         "cash_difference_limit": "--cash-difference-limit"}
+         "cash_difference_limit": "--cash-difference-limit", "negative_stock": "--negative-stock"}
 ROUNDING_HELP = {"line": N_("tax rounded on each line"), "total": N_("tax rounded once per rate on the total")}
 
 
@@ -234,7 +234,8 @@ def _settings_doc(settings: store.StoreSettings) -> dict:
             "currency_exponent": info.exponent, "locale": info.locale, "tax_id": settings.tax_id,
             "address": settings.address, "rounding": settings.rounding,
             "cash_rounding_minor": settings.cash_rounding_minor, "discount_limit_bp": settings.discount_limit_bp,
-            "cash_difference_limit_minor": settings.cash_difference_limit_minor}
+            "cash_difference_limit_minor": settings.cash_difference_limit_minor,
+            "negative_stock": "allow" if settings.allow_negative_stock else "refuse"}
 
 
 def _print_settings(settings: store.StoreSettings) -> None:
@@ -251,6 +252,7 @@ def _print_settings(settings: store.StoreSettings) -> None:
         (_("Cash rounding"), info.money(settings.cash_rounding_minor) if settings.cash_rounding_minor > 1 else off),
         (_("Discount limit"), format_rate(settings.discount_limit_bp)),
         (_("Cash difference limit"), info.money(settings.cash_difference_limit_minor)),
+        (_("Selling below zero stock"), _("allowed") if settings.allow_negative_stock else _("refused")),
     ]
     console.print(_block("", rows), highlight=False)
 
@@ -281,6 +283,8 @@ DiscountLimitOpt = _option("--discount-limit", "The largest discount a cashier g
                                                "percent, e.g. 10 or 12,5.")
 CashDifferenceOpt = _option("--cash-difference-limit", "A larger cash difference when closing a session needs "
                                                        "a manager, e.g. 5,00.")
+NegativeStockOpt = _option("--negative-stock", "allow: the till sells below zero stock (flagged on the stock "
+                                               "report); refuse: it refuses such a line.")
 
 
 @store_app.command("set")
@@ -295,6 +299,7 @@ def store_set(
     cash_rounding: CashRoundingOpt = None,
     discount_limit: DiscountLimitOpt = None,
     cash_difference_limit: CashDifferenceOpt = None,
+    negative_stock: NegativeStockOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change some of the store's settings: only the options given change. Every bad one is
@@ -305,7 +310,7 @@ def store_set(
         ("name", name), ("country", country), ("currency", currency), ("tax_id", tax_id), ("address", address),
         ("rounding", rounding),
         ("cash_rounding", cash_rounding), ("discount_limit", discount_limit),
-        ("cash_difference_limit", cash_difference_limit)) if value is not None}
+        ("cash_difference_limit", cash_difference_limit), ("negative_stock", negative_stock)) if value is not None}
     if not changes:
         fail(_("nothing to change: give at least one option, e.g. --rounding total (see --help)"), 2)
     created = store.get_store() is None

@@ -44,6 +44,9 @@ def _to_v2() -> None:
     from pos_tui.services import taxes
 
     taxes.link_existing_products()
+    from pos_tui.services import stock
+
+    stock.backfill_ledger()  # the goods already sold left the shelf: the ledger starts with them
 
 
 #: version -> the function that upgrades a database from version - 1 to it.

@@ -25,7 +25,7 @@ from itertools import combinations
 from pathlib import Path
 
 from pos_tui import db, models
-from pos_tui.services import cashiers, demo, sales, sessions
+from pos_tui.services import cashiers, demo, sales, sessions, stock
 from pos_tui.services.payments import Tender
 from tests.pty_till import PtyTill
 from tests.sale_worker import read_journal
@@ -112,6 +112,8 @@ def check_database(path: Path | str) -> dict[str, list]:
         assert E.select().where(E.kind == "invoice.issued").count() == len(paid_ids)
         cursors = [c for (c,) in E.select(E.cursor).order_by(E.cursor).tuples()]
         assert cursors == list(range(1, len(cursors) + 1)), "the change feed has a gap"
+        # The stock ledger: every paid line of a tracked product moved stock once, in its sale's transaction.
+        assert stock.check_ledger() == [], "the stock ledger does not match the paid sales"
         S = models.Sequence
         for till, taken in numbers.items():
             values = sorted(int(n.rsplit("-", 1)[1]) for n in taken)

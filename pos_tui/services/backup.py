@@ -250,7 +250,7 @@ def restore(source: Path | str, target: Path | str, *, force: bool = False) -> R
 
 @dataclass
 class Finding:
-    check: str  # integrity | foreign_keys | loyalty | invoice_numbers | order_totals | payments
+    check: str  # integrity | foreign_keys | loyalty | invoice_numbers | order_totals | payments | stock | …
     title: str
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
@@ -384,7 +384,26 @@ def _payments() -> Finding:
     return finding
 
 
-CHECKS = (_integrity, _foreign_keys, _loyalty, _invoice_numbers, _order_totals, _payments)
+def _stock() -> Finding:
+    """The stock ledger: every paid sale's and refund's line of a tracked product has its move,
+    a voided sale's its `void` move too, and no move is of a product not tracked in stock."""
+    from pos_tui.services import stock
+
+    finding = Finding("stock", _("The stock ledger matches what was sold, refunded and voided"))
+    finding.problems = stock.check_ledger(SHOWN)
+    return finding
+
+
+def _product_taxes() -> Finding:
+    from pos_tui.services import taxes
+
+    finding = Finding("product_taxes", _("Each product's tax rate is the sum of its taxes"))
+    finding.problems = [_("{ref}: its stored rate is not the sum of its taxes").format(ref=sku)
+                        for sku in taxes.check_rate_consistency()]
+    return finding
+
+
+CHECKS = (_integrity, _foreign_keys, _loyalty, _invoice_numbers, _order_totals, _payments, _stock, _product_taxes)
 
 
 def check() -> list[Finding]:

@@ -1138,6 +1138,7 @@ class _Product:
     price_minor: int
     tax_rate_bp: int
     price_includes_tax: bool
+    track_stock: bool = True
 
 
 def _utc_offsets(country: str, days: Sequence[date]) -> dict[date, timedelta]:
@@ -1252,7 +1253,7 @@ def _generate(customers: int, orders: int, seed: int, progress: Progress | None,
         raise StateError(_("This database has no store yet: run `pos demo` or set one up in the till."))
     P, K = models.Product, models.Cashier
     products = [_Product(*row) for row in P.select(P.id, P.sku, P.name, P.price_minor, P.tax_rate_bp,
-                                                   P.price_includes_tax)
+                                                   P.price_includes_tax, P.track_stock)
                 .where(P.active == True).order_by(P.id).tuples()]  # noqa: E712
     cashiers = [row for row, in K.select(K.id).where(K.active == True).order_by(K.id).tuples()]  # noqa: E712
     if orders and (not products or not cashiers):
@@ -1446,6 +1447,8 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                for till in tills}
     next_order, next_line, next_payment = _next_id(O), _next_id(L), _next_id(Pay)
     order_table, line_table, payment_table = _Table(O), _Table(L), _Table(Pay)
+    move_table = _Table(models.StockMove)  # the stock ledger: each line of a tracked product goes out
+    next_move = _next_id(models.StockMove)
     for start in range(0, len(plan), CHUNK):
         with db.write():
             for paid_at, till, who, day in plan[start:start + CHUNK]:
@@ -1497,6 +1500,11 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                         "discount_bp": discount, "discount_minor": amounts.discount_minor,
                         "net_minor": amounts.net_minor, "tax_minor": amounts.tax_minor,
                         "total_minor": amounts.total_minor})
+                    if product.track_stock:
+                        move_table.add({"id": next_move, "product": product.id, "at": paid_text, "kind": "sale",
+                                        "quantity": -quantity, "order": order_id, "line": next_line,
+                                        "cashier": session["cashier"], "till": till})
+                        next_move += 1
                     next_line += 1
                 for payment in payments.lines:
                     payment_table.add({
@@ -1509,6 +1517,7 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
             order_table.flush()
             counts["lines"] += line_table.flush()
             counts["payments"] += payment_table.flush()
+            move_table.flush()
             if book is not None:
                 if start + CHUNK >= len(plan):
                     book.expire_until(None)  # the nightly runs after the last sale
@@ -1525,7 +1534,7 @@ def _write_sales(rng: random.Random, plan, products: list[_Product], cashiers: l
                     name = f"order:{till}"
                     Seq.insert(name=name, last_value=0).on_conflict_ignore().execute()
                     Seq.update(last_value=value).where(Seq.name == name).execute()
-                _fix_sequences(O, L, Pay)
+                _fix_sequences(O, L, Pay, models.StockMove)
                 if book is not None:
                     book.save_balances()
         step(min(CHUNK, len(plan) - start))

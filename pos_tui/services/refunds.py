@@ -15,7 +15,7 @@ from pos_tui import models, quantity
 from pos_tui.db import lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import _
-from pos_tui.services import events, invoices, loyalty, pricing
+from pos_tui.services import events, invoices, loyalty, pricing, stock
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import CASH, ROUNDING
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -196,4 +196,5 @@ def refund(order_id: int, quantities: dict[int, Decimal | int], till: str, cashi
     first = models.Invoice.select().where(models.Invoice.order == original.id).order_by(models.Invoice.id).first()
     invoices.issue(back, invoices.CREDIT_NOTE, corrects=first)  # it corrects the invoice or the ticket
     events.emit(events.REFUND_PAID, "order", back.id, events.order_payload(back))
+    stock.record_order(back, stock.REFUND)
     return get_receipt(back.id)

@@ -21,7 +21,8 @@ from pos_tui.db import lock, lock_row, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import TaxBreakdown, format_rate
-from pos_tui.services import approvals, catalog, credit, customer_stats, customers, events, invoices, loyalty, pricing, refunds, scale
+from pos_tui.services import (approvals, catalog, credit, customer_stats, customers, events, invoices, loyalty,
+                              pricing, refunds, scale, stock)
 from pos_tui.services.numbering import next_order_number
 from pos_tui.services.payments import ACCOUNT, POINTS, Tender, plan_payments
 from pos_tui.services.receipts import Receipt, get_receipt
@@ -209,6 +210,7 @@ def add_product(order_id: int, product_id: int, qty: Decimal | int = 1,
     new_quantity = Decimal(line.quantity) + qty
     if new_quantity > MAX_QUANTITY:
         raise ValidationError("quantity", _("must be at most {max}").format(max=MAX_QUANTITY))
+    stock.check_line(order.id, product.id, line.id, new_quantity)  # unless the store sells below zero
     line.quantity = new_quantity
     _store_line(line)
     _refresh_totals(order)
@@ -279,7 +281,10 @@ def _line(order: models.Order, line_id: int) -> models.OrderLine:
 def set_quantity(order_id: int, line_id: int, qty: Decimal | int) -> SaleView:
     order = _draft(order_id)
     line = _line(order, line_id)
-    line.quantity = check_quantity(qty, uom=line.uom)
+    qty = check_quantity(qty, uom=line.uom)
+    if qty > Decimal(line.quantity):
+        stock.check_line(order.id, line.product_id, line.id, qty)  # unless the store sells below zero
+    line.quantity = qty
     _store_line(line)
     _refresh_totals(order)
     return get_sale(order.id)
@@ -345,6 +350,7 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     plan = plan_payments(order.total_minor, tenders, cash_increment())
     if not plan.complete:
         raise ValidationError("amount", _("the payments do not cover the total"))
+    stock.check_order(order.id)  # unless the store sells below zero
     on_account = sum(line.amount_minor for line in plan.lines if line.method == ACCOUNT)
     credit.check_account_sale(order, on_account, cashier_id=cashier_id, manager_pin=manager_pin)
     paid_at = now()
@@ -369,6 +375,7 @@ def checkout(order_uuid: str, tenders: Sequence[Tender], *, cashier_id: int | No
     if order.customer_id is not None:
         customers.record_visit(order.customer_id, order.paid_at)
     events.emit(events.SALE_PAID, "order", order.id, events.order_payload(order))
+    stock.record_order(order, stock.SALE)
     return get_receipt(order.id)
 
 
@@ -464,6 +471,7 @@ def void_paid(order_id: int, cashier_id: int | None = None, manager_pin: str | N
     order.voided_at = now()
     order.save()
     loyalty.on_void(order)
+    stock.record_order(order, stock.VOID)
 
 
 def cash_increment() -> int:

@@ -136,11 +136,14 @@ class StoreSettings:
     cash_rounding_minor: int  # 0: cash is not rounded
     discount_limit_bp: int
     cash_difference_limit_minor: int
+    allow_negative_stock: bool = True  # selling below zero: allowed (flagged on the stock report) or refused
 
 
 #: The settings `update_settings` takes, as typed by a person (amounts like "0,05", percents like "12,5").
 SETTINGS = ("name", "country", "currency", "tax_id", "address", "rounding", "cash_rounding", "discount_limit",
-            "cash_difference_limit")
+            "cash_difference_limit", "negative_stock")
+#: `negative_stock`: whether the till sells below zero.
+NEGATIVE_STOCK = ("allow", "refuse")
 
 
 def get_settings() -> StoreSettings:
@@ -148,7 +151,8 @@ def get_settings() -> StoreSettings:
     if row is None:
         require_store()  # the message that says how to set one up
     return StoreSettings(require_store(), row.tax_id, row.address, row.rounding, row.cash_rounding_minor,
-                         row.discount_limit_bp, row.cash_difference_limit_minor)
+                         row.discount_limit_bp, row.cash_difference_limit_minor,
+                         allow_negative_stock=bool(row.allow_negative_stock))
 
 
 def _rounding(value: object, field: str) -> str:
@@ -163,13 +167,21 @@ def _amount(value: object, field: str, exp: int, maximum: Decimal) -> int:
     return parse_minor("" if value is None else str(value), field, exp, maximum=maximum)
 
 
+def _negative_stock(value: object, field: str) -> bool:
+    choice = validation.text(value, field, max_length=10, required=True).lower()
+    if choice not in NEGATIVE_STOCK:
+        raise ValidationError(field, _("must be one of: {modes}").format(modes=", ".join(NEGATIVE_STOCK)))
+    return choice == "allow"
+
+
 @transactional
 def update_settings(**changes: object) -> StoreInfo:
     """Change some of the store's settings (`SETTINGS`), given as a person types them: `name`,
     `country` and `currency` (only while the store has no paid sale; a new country brings its
     usual taxes), `tax_id` (checked for the store's country), `address`, `rounding` ("line" or "total"),
     `cash_rounding` (an amount, "0.05"; 0 turns it off), `discount_limit` (a percent) and
-    `cash_difference_limit` (an amount). Every bad one is reported at once; then nothing is saved."""
+    `cash_difference_limit` (an amount), `negative_stock` ("allow" or "refuse" selling below zero).
+    Every bad one is reported at once; then nothing is saved."""
     row = models.Store.select().order_by(models.Store.id).first()
     if row is None:
         require_store()
@@ -220,3 +232,5 @@ def _apply(row: models.Store, changes: dict, check: validation.Checker) -> None:
     if "cash_difference_limit" in changes:
         row.cash_difference_limit_minor = check(_amount, changes["cash_difference_limit"], "cash_difference_limit",
                                                 exp, MAX_AMOUNT)
+    if "negative_stock" in changes:
+        row.allow_negative_stock = check(_negative_stock, changes["negative_stock"], "negative_stock")
