@@ -18,7 +18,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import MAX_AMOUNT, exponent, parse_minor
-from pos_tui.services import audit, events, taxes, validation
+from pos_tui.services import audit, events, product_search, taxes, validation
 
 PRODUCT_CREATED, PRODUCT_UPDATED, PRODUCT_ARCHIVED, PRODUCT_RESTORED = (
     "product.created", "product.updated", "product.archived", "product.restored")
@@ -85,14 +85,15 @@ def _infos(rows: list[models.Product]) -> list[ProductInfo]:
 
 
 def find_by_code(code: str) -> ProductInfo | None:
-    """An active product, sold at the till, whose barcode or reference (any case) is `code`."""
+    """An active product, sold at the till, whose barcode or reference (any case) is `code`: one
+    query, answered by the unique indexes on barcode and reference (a barcode wins a tie)."""
     code = code.strip()
     if not code:
         return None
     P = models.Product
     sellable = (P.active == True) & (P.available_in_pos == True)  # noqa: E712
-    row = (P.select().where(sellable & (P.barcode == code)).first()
-           or P.select().where(sellable & (P.sku == code.upper())).first())
+    rows = list(P.select().where(((P.barcode == code) | (P.sku == code.upper())) & sellable).limit(2))
+    row = next((r for r in rows if r.barcode == code), rows[0] if rows else None)
     return _info(row) if row else None
 
 
@@ -124,13 +125,15 @@ def get_product(product_id: int) -> ProductInfo | None:
 
 
 def search_products(query: str, limit: int = 50) -> list[ProductInfo]:
-    """Active products whose name, reference or barcode contains every word typed (case-blind)."""
+    """Active products with every word typed starting a word of their name, reference, barcode or
+    category (any order, case and accents ignored): an exact reference or barcode first, then
+    names starting with the first word, then the others, by name (`product_search`)."""
+    ids = product_search.search_ids(query, limit)
+    if not ids:
+        return []
     P = models.Product
-    q = P.select().where(P.active == True)  # noqa: E712
-    for word in query.split():
-        pattern = f"%{word}%"
-        q = q.where(P.name ** pattern | P.sku ** pattern | P.barcode ** pattern)
-    return _infos(list(q.order_by(P.name).limit(limit)))
+    rows = {row.id: row for row in P.select().where(P.id.in_(ids))}
+    return _infos([rows[i] for i in ids if i in rows])
 
 
 def list_products(*, archived: bool = False, category: str = "", limit: int | None = None,
