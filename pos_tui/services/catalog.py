@@ -81,20 +81,54 @@ def _infos(rows: list[models.Product]) -> list[ProductInfo]:
     return [_info(row, by_product.get(row.id, [])) for row in rows]
 
 
+#: The columns `_infos_where` reads, in ProductInfo's order (up to `active`).
+_INFO_FIELDS = ("id", "sku", "barcode", "name", "price_minor", "tax_rate_bp", "price_includes_tax", "category",
+                "uom", "by_weight", "available_in_pos", "track_stock", "reorder_point", "cost_minor", "active")
+
+
+def _infos_where(where: str, params: list) -> list[ProductInfo]:
+    """Products (with their taxes) read with plain SQL: what a scan and each keystroke of a search
+    read, where building them through the ORM cost more than the queries (`where` in SQL)."""
+    from pos_tui.db import database
+
+    P = models.Product
+    columns = ", ".join(f"p.{P._meta.fields[name].column_name}" for name in _INFO_FIELDS)
+    rows = database.execute_sql(f"SELECT {columns} FROM product AS p WHERE {where}", params).fetchall()
+    if not rows:
+        return []
+    marks = ", ".join([database.param] * len(rows))
+    parts: dict[int, list[tuple[str, int]]] = {}
+    for product_id, name, rate in database.execute_sql(
+            f"SELECT pt.product_id, t.name, t.rate_bp FROM product_tax AS pt JOIN tax AS t ON t.id = pt.tax_id "
+            f"WHERE pt.product_id IN ({marks}) ORDER BY pt.product_id, pt.sequence, t.id",
+            [row[0] for row in rows]).fetchall():
+        parts.setdefault(product_id, []).append((name, rate))
+    to_point = P.reorder_point.python_value
+    out = []
+    for (pid, sku, code, name, price, rate, included, category, uom, by_weight, in_pos, track, point, cost,
+         active) in rows:
+        taxed = tuple(parts.get(pid, ()))
+        out.append(ProductInfo(pid, sku, code, name, price, rate, bool(included), category, uom, bool(by_weight),
+                               bool(in_pos), bool(track), quantity.quantize(to_point(point) or 0, uom), cost,
+                               bool(active), tuple(n for n, _r in taxed), taxed))
+    return out
+
+
 # Finding ------------------------------------------------------------------------------------------
 
 
 def find_by_code(code: str) -> ProductInfo | None:
     """An active product, sold at the till, whose barcode or reference (any case) is `code`: one
     query, answered by the unique indexes on barcode and reference (a barcode wins a tie)."""
+    from pos_tui.db import database
+
     code = code.strip()
     if not code:
         return None
-    P = models.Product
-    sellable = (P.active == True) & (P.available_in_pos == True)  # noqa: E712
-    rows = list(P.select().where(((P.barcode == code) | (P.sku == code.upper())) & sellable).limit(2))
-    row = next((r for r in rows if r.barcode == code), rows[0] if rows else None)
-    return _info(row) if row else None
+    p = database.param
+    found = _infos_where(f"(p.barcode = {p} OR p.sku = {p}) AND p.active AND p.available_in_pos "
+                         f"ORDER BY p.barcode = {p} DESC LIMIT 1", [code, code.upper(), code])
+    return found[0] if found else None
 
 
 def find_product(ref: object, *, archived: bool = True) -> ProductInfo:
@@ -131,9 +165,10 @@ def search_products(query: str, limit: int = 50) -> list[ProductInfo]:
     ids = product_search.search_ids(query, limit)
     if not ids:
         return []
-    P = models.Product
-    rows = {row.id: row for row in P.select().where(P.id.in_(ids))}
-    return _infos([rows[i] for i in ids if i in rows])
+    from pos_tui.db import database
+
+    found = {info.id: info for info in _infos_where(f"p.id IN ({', '.join([database.param] * len(ids))})", ids)}
+    return [found[i] for i in ids if i in found]
 
 
 def list_products(*, archived: bool = False, category: str = "", limit: int | None = None,
