@@ -249,21 +249,22 @@ def _first_by_name(ids: set[int], wanted: int, ranges, keep=None) -> list[tuple[
     return found[:wanted]
 
 
-def _checked(terms: list[str], wanted: int, ranges, starting: bool,
+def _checked(terms: list[str], wanted: int, ranges, mode: str,
              rows: int | None = None) -> tuple[list[tuple[str, int]], bool]:
     """The first `wanted` active products by name within `ranges` matching every term (checked
     here, each row as it is read from one index: where most names match, this ends soon), whose
-    name starts with the first term (`starting`; the ranges are then `_prefix_ranges`, where every
-    name does) or not; reading at most `rows` rows. Also whether the ranges were read to the end."""
+    name starts with the first term ("in range": the ranges are `_prefix_ranges`, where every
+    name does; "starting": checked) or does not ("others"); reading at most `rows` rows. Also
+    whether the ranges were read to their end."""
     found: list[tuple[str, int]] = []
-    need = terms[1:] if starting else terms
+    need = terms[1:] if mode == "in range" else terms
     read = 0
     for low, high in ranges:
         for name, pid, sku, barcode, category in _walk("name, id, sku, barcode, category", low, high,
                                                       index=WALK_INDEX):
             read += 1
             key = _key(name, sku, barcode, category)
-            if all(" " + t in key for t in need) and (starting or not starts(terms, name)):
+            if all(" " + t in key for t in need) and (mode == "in range" or starts(terms, name) == (mode == "starting")):
                 found.append((name, pid))
                 if len(found) == wanted:
                     return found, False
@@ -314,7 +315,7 @@ def _ranked(terms: list[str], wanted: int) -> list[tuple[str, int]]:
     if len(top) < wanted:
         others = lambda name: not starts(terms, name)  # noqa: E731
         if everything is None:
-            top += _checked(terms, wanted - len(top), EVERYWHERE, False)[0]
+            top += _checked(terms, wanted - len(top), EVERYWHERE, "others")[0]
         else:
             top += _first_by_name(set(everything), wanted - len(top), EVERYWHERE, others)
     return top
@@ -325,12 +326,16 @@ def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
     are in name order; when that does not end soon, or to find those written otherwise
     (accented, other casing), the index lists them (SQLite)."""
     ranges = _prefix_ranges(terms[0])
-    found, complete = _checked(terms, wanted, ranges, True, rows=STARTING_ROWS)
+    found, complete = _checked(terms, wanted, ranges, "in range", rows=STARTING_ROWS)
     if len(found) == wanted:
         return found
     first = _ids(terms, first=True) if is_sqlite() else None
-    if first is None:
-        return found if complete else _checked(terms, wanted, ranges, True)[0]
+    if first is None:  # too many to list (or PostgreSQL): those written otherwise are checked for
+        if not complete:
+            found, complete = _checked(terms, wanted, ranges, "in range")
+            if len(found) == wanted:
+                return found
+        return _checked(terms, wanted, EVERYWHERE, "starting")[0]
     if len(first) == len(found):
         return found
     return _first_by_name(set(first), wanted, EVERYWHERE if complete else ranges)
