@@ -12,6 +12,9 @@ baseline in the same run:
                      (bench/export.py)
   search-postgresql  the same keystrokes on PostgreSQL (the store copied there with `pos db copy`)
                      vs the query shape of Odoo's POS customer search
+  catalog            barcode lookup and product name search over 100k products vs raw indexed
+                     sqlite3 queries (bench/catalog.py)
+  catalog-postgresql the same on PostgreSQL (the store copied there) vs the same queries in psycopg2
   startup            process start to a usable sale screen vs an empty Textual app
   checkout           the checkout's commit vs raw sqlite3 writing the same rows
   tills              8 tills selling at once on SQLite vs 1 process making the same sales
@@ -85,6 +88,9 @@ def steps(args) -> list[tuple[str, str, list[str], list[str]]]:
                               "--import-rows", str(min(n, 100_000))], ["export.json"]),
         ("search-postgresql", "search", ["--customers", str(n), "--orders", str(n), "--reuse", *rounds,
                                          "--pg", pg_database(args.pg, "bench_search")], ["search-postgresql.json"]),
+        ("catalog", "catalog", ["--products", "100000", "--reuse", "--rounds", "3"], ["catalog.json"]),
+        ("catalog-postgresql", "catalog", ["--products", "100000", "--reuse", "--rounds", "3",
+                                           "--pg", pg_database(args.pg, "bench_catalog")], ["catalog-postgresql.json"]),
         ("startup", "startup", ["--customers", "10000", "--runs", "7"], ["startup.json"]),
         ("checkout", "checkout", ["--sales", "300"], ["checkout.json"]),
         ("tills", "tills", ["--tills", "8", "--sales", str(args.till_sales)], ["tills.json"]),
@@ -230,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
               "(the stores are built under bench/out/ the first time and reused; a million customers take "
               "about 6 minutes to generate). Each step also runs alone: `python -m bench.search --help`, …", ""]
     reports = {"search": "search.md", "reports": "reports.md", "export": "export.md",
-               "search-postgresql": "search-postgresql.md", "startup": "startup.md", "checkout": "checkout.md",
+               "search-postgresql": "search-postgresql.md", "catalog": "catalog.md",
+               "catalog-postgresql": "catalog-postgresql.md", "startup": "startup.md", "checkout": "checkout.md",
                "tills": "tills.md", "tills-postgresql": "tills-postgresql.md"}
     details = [(name, OUT / reports[name]) for name, status, _s, _n in outcomes
                if status not in ("skipped", "missing", "failed") and name in reports]

@@ -114,9 +114,14 @@ def _sqlite_ddl() -> list[str]:
 
 
 def _pg_document() -> str:
-    text = " || ' ' || ".join(f"coalesce({c}, '')" for c in _FIELDS)
-    return (f"CASE WHEN active THEN to_tsvector('simple'::regconfig, "
-            f"translate(lower({text}), '{_ACCENTED}', '{_PLAIN}')) END")
+    """The tsvector of an active product: its fields' words, the name's first word also with
+    weight A (so that `'pan':*A` finds the names starting with "pan")."""
+    def folded(text: str) -> str:
+        return f"to_tsvector('simple'::regconfig, translate(lower({text}), '{_ACCENTED}', '{_PLAIN}'))"
+
+    fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in _FIELDS)
+    first_word = folded("split_part(name, ' ', 1)")
+    return f"CASE WHEN active THEN setweight({first_word}, 'A') || {folded(fields)} END"
 
 
 def ensure_index() -> None:
@@ -156,9 +161,10 @@ def fts_query(terms: list[str], first: bool = False) -> str:
     return " AND ".join(parts)
 
 
-def ts_query(terms: list[str]) -> str:
-    """The PostgreSQL tsquery: every term a prefix lexeme."""
-    return " & ".join(f"'{t}':*" for t in terms)
+def ts_query(terms: list[str], first: bool = False) -> str:
+    """The PostgreSQL tsquery: every term a prefix lexeme; with `first`, the first term starts the
+    name (weight A)."""
+    return " & ".join(f"'{t}':*" + ("A" if first and i == 0 else "") for i, t in enumerate(terms))
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -166,8 +172,7 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def _ids(terms: list[str], first: bool = False) -> list[int] | None:
-    """The active products matching (with `first`: whose name starts with the first term; SQLite
-    only), or None when there are more than MANY. A query found to have that many is taken as
+    """The active products matching (with `first`: whose name starts with the first term), or None when there are more than MANY. A query found to have that many is taken as
     having them for a while without listing them again: that only chooses how to search (the
     walk that checks names answers any query), and a common prefix stays common."""
     key = (id(database.obj), tuple(terms), first)
@@ -179,7 +184,7 @@ def _ids(terms: list[str], first: bool = False) -> list[int] | None:
                      [fts_query(terms, first), MANY + 1])
     else:
         rows = _rows(f"SELECT id FROM product WHERE {PG_COLUMN} @@ to_tsquery('simple', %s) LIMIT %s",
-                     [ts_query(terms), MANY + 1])
+                     [ts_query(terms, first), MANY + 1])
     if len(rows) > MANY:
         if len(_MANY_SEEN) >= 4096:
             _MANY_SEEN.clear()
@@ -238,7 +243,8 @@ def _first_by_name(ids: set[int], wanted: int, ranges, keep=None) -> list[tuple[
         return [row for row in _names(ids) if keep is None or keep(row[0])][:wanted]
     found: list[tuple[str, int]] = []
     for low, high in ranges:
-        for name, pid in _walk("name, id", low, high, active=False):  # the ids are active ones
+        # The ids are active ones: SQLite reads the name index alone; PostgreSQL's is of active ones.
+        for name, pid in _walk("name, id", low, high, active=not is_sqlite()):
             if pid in ids and (keep is None or keep(name)):
                 found.append((name, pid))
                 if len(found) == wanted:
@@ -309,7 +315,7 @@ def search_ids(query: str, limit: int = 50) -> list[int]:
 def _ranked(terms: list[str], wanted: int) -> list[tuple[str, int]]:
     """The first `wanted` matches: names starting with the first term, then the others, by name."""
     everything = _ids(terms)  # None: more than MANY
-    if everything is not None and (len(everything) <= SMALL or not is_sqlite()):  # read and rank them
+    if everything is not None and len(everything) <= SMALL:  # read and rank them
         return sorted(_names(everything), key=lambda r: (not starts(terms, r[0]), r))[:wanted]
     top = _starting(terms, wanted)
     if len(top) < wanted:
@@ -324,13 +330,13 @@ def _ranked(terms: list[str], wanted: int) -> list[tuple[str, int]]:
 def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
     """The first `wanted` matches whose name starts with the first term, by name: read where they
     are in name order; when that does not end soon, or to find those written otherwise
-    (accented, other casing), the index lists them (SQLite)."""
+    (accented, other casing), the index lists them."""
     ranges = _prefix_ranges(terms[0])
     found, complete = _checked(terms, wanted, ranges, "in range", rows=STARTING_ROWS)
     if len(found) == wanted:
         return found
-    first = _ids(terms, first=True) if is_sqlite() else None
-    if first is None:  # too many to list (or PostgreSQL): those written otherwise are checked for
+    first = _ids(terms, first=True)
+    if first is None:  # too many to list: those written otherwise are checked for
         if not complete:
             found, complete = _checked(terms, wanted, ranges, "in range")
             if len(found) == wanted:
@@ -338,4 +344,6 @@ def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
         return _checked(terms, wanted, EVERYWHERE, "starting")[0]
     if len(first) == len(found):
         return found
-    return _first_by_name(set(first), wanted, EVERYWHERE if complete else ranges)
+    # (on PostgreSQL a first word such as "Coca-Cola" gives several words of weight A: checked)
+    return _first_by_name(set(first), wanted, EVERYWHERE if complete else ranges,
+                          lambda name: starts(terms, name))
