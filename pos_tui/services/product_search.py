@@ -345,5 +345,8 @@ def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
     if len(first) == len(found):
         return found
     # (on PostgreSQL a first word such as "Coca-Cola" gives several words of weight A: checked)
-    return _first_by_name(set(first), wanted, EVERYWHERE if complete else ranges,
-                          lambda name: starts(terms, name))
+    keep = lambda name: starts(terms, name)  # noqa: E731
+    if complete:  # the others are outside the ranges, wherever their names put them: read them
+        missing = set(first) - {pid for _name, pid in found}
+        return sorted(found + [row for row in _names(missing) if keep(row[0])])[:wanted]
+    return _first_by_name(set(first), wanted, ranges, keep)
