@@ -132,8 +132,10 @@ def test_find_by_code_one_indexed_query(shop):
 @sqlite_only
 def test_barcode_lookup_uses_the_unique_index(shop):
     plan = db.database.execute_sql(
-        "EXPLAIN QUERY PLAN SELECT id FROM product AS p WHERE (p.barcode = ? OR p.sku = ?) AND p.active "
-        "AND p.available_in_pos ORDER BY p.barcode = ? DESC LIMIT 1", ["1", "1", "1"]).fetchall()
+        "EXPLAIN QUERY PLAN SELECT p.id, t.name FROM product AS p LEFT JOIN product_tax AS pt ON pt.product_id = p.id "
+        "LEFT JOIN tax AS t ON t.id = pt.tax_id WHERE p.id = (SELECT id FROM product WHERE (barcode = ? OR sku = ?) "
+        "AND active AND available_in_pos ORDER BY barcode = ? DESC LIMIT 1) ORDER BY p.id, pt.sequence, t.id",
+        ["1", "1", "1"]).fetchall()
     text = " ".join(row[-1] for row in plan)
     assert "INDEX product_barcode (barcode=?)" in text and "INDEX product_sku (sku=?)" in text
     assert "SCAN" not in text.replace("SCAN CONSTANT", "")

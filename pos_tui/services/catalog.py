@@ -87,26 +87,26 @@ _INFO_FIELDS = ("id", "sku", "barcode", "name", "price_minor", "tax_rate_bp", "p
 
 
 def _infos_where(where: str, params: list) -> list[ProductInfo]:
-    """Products (with their taxes) read with plain SQL: what a scan and each keystroke of a search
-    read, where building them through the ORM cost more than the queries (`where` in SQL)."""
+    """Products with their taxes, in one query of plain SQL (`where` on `p`, the product): what a
+    scan and each keystroke of a search read, where building them through the ORM cost more than
+    the query, and each round trip to a server counts."""
     from pos_tui.db import database
 
     P = models.Product
     columns = ", ".join(f"p.{P._meta.fields[name].column_name}" for name in _INFO_FIELDS)
-    rows = database.execute_sql(f"SELECT {columns} FROM product AS p WHERE {where}", params).fetchall()
-    if not rows:
-        return []
-    marks = ", ".join([database.param] * len(rows))
-    parts: dict[int, list[tuple[str, int]]] = {}
-    for product_id, name, rate in database.execute_sql(
-            f"SELECT pt.product_id, t.name, t.rate_bp FROM product_tax AS pt JOIN tax AS t ON t.id = pt.tax_id "
-            f"WHERE pt.product_id IN ({marks}) ORDER BY pt.product_id, pt.sequence, t.id",
-            [row[0] for row in rows]).fetchall():
-        parts.setdefault(product_id, []).append((name, rate))
+    rows = database.execute_sql(
+        f"SELECT {columns}, t.name, t.rate_bp FROM product AS p LEFT JOIN product_tax AS pt ON pt.product_id = p.id "
+        f"LEFT JOIN tax AS t ON t.id = pt.tax_id WHERE {where} ORDER BY p.id, pt.sequence, t.id", params).fetchall()
     to_point = P.reorder_point.python_value
+    by_id: dict[int, tuple] = {}
+    parts: dict[int, list[tuple[str, int]]] = {}
+    for row in rows:
+        by_id.setdefault(row[0], row)
+        if row[-2] is not None:
+            parts.setdefault(row[0], []).append((row[-2], row[-1]))
     out = []
     for (pid, sku, code, name, price, rate, included, category, uom, by_weight, in_pos, track, point, cost,
-         active) in rows:
+         active, _tax, _rate) in by_id.values():
         taxed = tuple(parts.get(pid, ()))
         out.append(ProductInfo(pid, sku, code, name, price, rate, bool(included), category, uom, bool(by_weight),
                                bool(in_pos), bool(track), quantity.quantize(to_point(point) or 0, uom), cost,
@@ -126,8 +126,8 @@ def find_by_code(code: str) -> ProductInfo | None:
     if not code:
         return None
     p = database.param
-    found = _infos_where(f"(p.barcode = {p} OR p.sku = {p}) AND p.active AND p.available_in_pos "
-                         f"ORDER BY p.barcode = {p} DESC LIMIT 1", [code, code.upper(), code])
+    found = _infos_where(f"p.id = (SELECT id FROM product WHERE (barcode = {p} OR sku = {p}) AND active "
+                         f"AND available_in_pos ORDER BY barcode = {p} DESC LIMIT 1)", [code, code.upper(), code])
     return found[0] if found else None
 
 
