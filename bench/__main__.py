@@ -14,6 +14,9 @@ baseline in the same run:
                      vs the query shape of Odoo's POS customer search
   stock              `pos stock report` over 100k products and 1M stock moves vs a hand-written SQL
                      aggregate (bench/stock.py; its own store, bench/out/stock-*.sqlite3)
+  catalog            barcode lookup and product name search over 100k products vs raw indexed
+                     sqlite3 queries (bench/catalog.py)
+  catalog-postgresql the same on PostgreSQL (the store copied there) vs the same queries in psycopg2
   startup            process start to a usable sale screen vs an empty Textual app
   checkout           the checkout's commit vs raw sqlite3 writing the same rows
   tills              8 tills selling at once on SQLite vs 1 process making the same sales
@@ -88,6 +91,9 @@ def steps(args) -> list[tuple[str, str, list[str], list[str]]]:
         ("search-postgresql", "search", ["--customers", str(n), "--orders", str(n), "--reuse", *rounds,
                                          "--pg", pg_database(args.pg, "bench_search")], ["search-postgresql.json"]),
         ("stock", "stock", ["--products", "100000", "--moves", "1000000", "--rounds", "9"], ["stock.json"]),
+        ("catalog", "catalog", ["--products", "100000", "--reuse", "--rounds", "3"], ["catalog.json"]),
+        ("catalog-postgresql", "catalog", ["--products", "100000", "--reuse", "--rounds", "3",
+                                           "--pg", pg_database(args.pg, "bench_catalog")], ["catalog-postgresql.json"]),
         ("startup", "startup", ["--customers", "10000", "--runs", "7"], ["startup.json"]),
         ("checkout", "checkout", ["--sales", "300"], ["checkout.json"]),
         ("tills", "tills", ["--tills", "8", "--sales", str(args.till_sales)], ["tills.json"]),
@@ -278,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
               "(the stores are built under bench/out/ the first time and reused; a million customers take "
               "about 6 minutes to generate). Each step also runs alone: `python -m bench.search --help`, …", ""]
     reports = {"search": "search.md", "reports": "reports.md", "export": "export.md",
-               "search-postgresql": "search-postgresql.md", "stock": "stock.md",
-               "startup": "startup.md", "checkout": "checkout.md",
+               "search-postgresql": "search-postgresql.md", "stock": "stock.md", "catalog": "catalog.md",
+               "catalog-postgresql": "catalog-postgresql.md", "startup": "startup.md", "checkout": "checkout.md",
                "tills": "tills.md", "tills-postgresql": "tills-postgresql.md"}
     details = [(name, OUT / reports[name]) for name, status, _s, _n in outcomes
                if status not in ("skipped", "missing", "failed") and name in reports]

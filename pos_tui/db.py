@@ -252,8 +252,12 @@ def ensure_schema() -> None:
 
 
 def _engine_extras() -> None:
-    """What only some engines have, made when missing (inside the schema's transaction). On
-    PostgreSQL: the customer search's full-text index (see `customer_search`)."""
+    """What only some engines have, made when missing (inside the schema's transaction): the
+    product search's index (see `product_search`); on PostgreSQL, the customer search's full-text
+    index (see `customer_search`)."""
+    from pos_tui.services import product_search
+
+    product_search.ensure_index()
     if is_postgres():
         from pos_tui.services import customer_search
 

@@ -47,6 +47,9 @@ def _to_v2() -> None:
     from pos_tui.services import stock
 
     stock.backfill_ledger()  # the goods already sold left the shelf: the ledger starts with them
+    from pos_tui.services import product_search
+
+    product_search.ensure_index()  # the name search's index, built from the products there
 
 
 #: version -> the function that upgrades a database from version - 1 to it.

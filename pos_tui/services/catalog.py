@@ -19,7 +19,7 @@ from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, ValidationError
 from pos_tui.i18n import _
 from pos_tui.money import MAX_AMOUNT, exponent, parse_minor
-from pos_tui.services import audit, events, taxes, validation
+from pos_tui.services import audit, events, product_search, taxes, validation
 
 PRODUCT_CREATED, PRODUCT_UPDATED, PRODUCT_ARCHIVED, PRODUCT_RESTORED = (
     "product.created", "product.updated", "product.archived", "product.restored")
@@ -82,19 +82,54 @@ def _infos(rows: list[models.Product]) -> list[ProductInfo]:
     return [_info(row, by_product.get(row.id, [])) for row in rows]
 
 
+#: The columns `_infos_where` reads, in ProductInfo's order (up to `active`).
+_INFO_FIELDS = ("id", "sku", "barcode", "name", "price_minor", "tax_rate_bp", "price_includes_tax", "category",
+                "uom", "by_weight", "available_in_pos", "track_stock", "reorder_point", "cost_minor", "active")
+
+
+def _infos_where(where: str, params: list) -> list[ProductInfo]:
+    """Products with their taxes, in one query of plain SQL (`where` on `p`, the product): what a
+    scan and each keystroke of a search read, where building them through the ORM cost more than
+    the query, and each round trip to a server counts."""
+    from pos_tui.db import database
+
+    P = models.Product
+    columns = ", ".join(f"p.{P._meta.fields[name].column_name}" for name in _INFO_FIELDS)
+    rows = database.execute_sql(
+        f"SELECT {columns}, t.name, t.rate_bp FROM product AS p LEFT JOIN product_tax AS pt ON pt.product_id = p.id "
+        f"LEFT JOIN tax AS t ON t.id = pt.tax_id WHERE {where} ORDER BY p.id, pt.sequence, t.id", params).fetchall()
+    to_point = P.reorder_point.python_value
+    by_id: dict[int, tuple] = {}
+    parts: dict[int, list[tuple[str, int]]] = {}
+    for row in rows:
+        by_id.setdefault(row[0], row)
+        if row[-2] is not None:
+            parts.setdefault(row[0], []).append((row[-2], row[-1]))
+    out = []
+    for (pid, sku, code, name, price, rate, included, category, uom, by_weight, in_pos, track, point, cost,
+         active, _tax, _rate) in by_id.values():
+        taxed = tuple(parts.get(pid, ()))
+        out.append(ProductInfo(pid, sku, code, name, price, rate, bool(included), category, uom, bool(by_weight),
+                               bool(in_pos), bool(track), quantity.quantize(to_point(point) or 0, uom), cost,
+                               bool(active), tuple(n for n, _r in taxed), taxed))
+    return out
+
+
 # Finding ------------------------------------------------------------------------------------------
 
 
 def find_by_code(code: str) -> ProductInfo | None:
-    """An active product, sold at the till, whose barcode or reference (any case) is `code`."""
+    """An active product, sold at the till, whose barcode or reference (any case) is `code`: one
+    query, answered by the unique indexes on barcode and reference (a barcode wins a tie)."""
+    from pos_tui.db import database
+
     code = code.strip()
     if not code:
         return None
-    P = models.Product
-    sellable = (P.active == True) & (P.available_in_pos == True)  # noqa: E712
-    row = (P.select().where(sellable & (P.barcode == code)).first()
-           or P.select().where(sellable & (P.sku == code.upper())).first())
-    return _info(row) if row else None
+    p = database.param
+    found = _infos_where(f"p.id = (SELECT id FROM product WHERE (barcode = {p} OR sku = {p}) AND active "
+                         f"AND available_in_pos ORDER BY barcode = {p} DESC LIMIT 1)", [code, code.upper(), code])
+    return found[0] if found else None
 
 
 def find_product(ref: object, *, archived: bool = True) -> ProductInfo:
@@ -125,13 +160,16 @@ def get_product(product_id: int) -> ProductInfo | None:
 
 
 def search_products(query: str, limit: int = 50) -> list[ProductInfo]:
-    """Active products whose name, reference or barcode contains every word typed (case-blind)."""
-    P = models.Product
-    q = P.select().where(P.active == True)  # noqa: E712
-    for word in query.split():
-        pattern = f"%{word}%"
-        q = q.where(P.name ** pattern | P.sku ** pattern | P.barcode ** pattern)
-    return _infos(list(q.order_by(P.name).limit(limit)))
+    """Active products with every word typed starting a word of their name, reference, barcode or
+    category (any order, case and accents ignored): an exact reference or barcode first, then
+    names starting with the first word, then the others, by name (`product_search`)."""
+    ids = product_search.search_ids(query, limit)
+    if not ids:
+        return []
+    from pos_tui.db import database
+
+    found = {info.id: info for info in _infos_where(f"p.id IN ({', '.join([database.param] * len(ids))})", ids)}
+    return [found[i] for i in ids if i in found]
 
 
 def list_products(*, archived: bool = False, category: str = "", limit: int | None = None,

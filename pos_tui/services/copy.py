@@ -22,7 +22,7 @@ from peewee import BooleanField, Database, DateTimeField, PostgresqlDatabase, Sq
 from pos_tui import db, models
 from pos_tui.errors import PosError
 from pos_tui.i18n import _
-from pos_tui.services import customer_search
+from pos_tui.services import customer_search, product_search
 
 #: Rows read and written at a time.
 BATCH = 2_000
@@ -184,6 +184,7 @@ def copy_store(source: str, target: str, progress: Callable[[str, int], None] | 
             with db.write():
                 if isinstance(dst, PostgresqlDatabase):
                     customer_search.drop_postgres_index()  # built once at the end: faster than row by row
+                    product_search.drop_postgres_index()
                 for model in _models():
                     if model is models.SchemaInfo:
                         continue
@@ -203,6 +204,7 @@ def copy_store(source: str, target: str, progress: Callable[[str, int], None] | 
                 _restart_counters(dst)
                 if isinstance(dst, PostgresqlDatabase):
                     customer_search.ensure_postgres_index()
+                    product_search.ensure_index()
     finally:
         src.close()
     if isinstance(dst, PostgresqlDatabase):
