@@ -282,8 +282,8 @@ def check_rows(source: Source, rows: Iterable[tuple[int, dict[str, str]]], profi
                     data["taxes"] = defaults_text
                 else:
                     errors.setdefault("taxes", _(
-                        "no taxes for this product: name them in the file, or give the taxes of the rows "
-                        "without any (pos products import --tax \"{example}\")").format(example=catalog._example_tax()))
+                        "no taxes named: add a taxes column, or give the taxes of such rows "
+                        "(pos products import --tax \"{example}\")").format(example=catalog._example_tax()))
         if existing is not None:
             base = _form(existing, stored.taxes_of(existing[0], tax_by_id), exp)
             base.update(data)
