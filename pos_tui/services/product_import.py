@@ -477,6 +477,12 @@ def write_rows(valid: list[_Row], cashier_id: int | None = None,
 # The whole import ---------------------------------------------------------------------------------
 
 
+def suggested_tax() -> str:
+    """The tax to offer for the rows of a file that name none: the store's first active tax."""
+    row = models.Tax.select(models.Tax.name).where(models.Tax.active == True).order_by(models.Tax.id).first()  # noqa: E712
+    return row.name if row else ""
+
+
 def _default_taxes(value: object) -> list[models.Tax] | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
