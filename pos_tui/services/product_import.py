@@ -446,9 +446,10 @@ def write_rows(valid: list[_Row], cashier_id: int | None = None,
                     created += 1
                     continue
                 rate = sum(t.rate_bp for t in tax_rows)
-                product_id = item.existing[0]
+                current = stored.by_sku.get(values["sku"], item.existing)  # as it is now, inside the transaction
+                product_id = current[0]
                 before_taxes = stored.taxes_of(product_id, tax_by_id)
-                before = _stored_record(item.existing, before_taxes)
+                before = _stored_record(current, before_taxes)
                 archived = before["archived"] if item.archived is None else bool(item.archived)
                 after = _record(values, tax_rows, archived)
                 changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
