@@ -10,6 +10,8 @@ baseline in the same run:
   reports            the loyalty reports vs hand-written SQL (bench/reports.py)
   export             `pos export customers` and `pos import customers` vs bare csv + sqlite3
                      (bench/export.py)
+  product_import     `pos products import` of 100k products vs csv.reader + executemany, unchecked
+                     (bench/product_import.py)
   search-postgresql  the same keystrokes on PostgreSQL (the store copied there with `pos db copy`)
                      vs the query shape of Odoo's POS customer search
   stock              `pos stock report` over 100k products and 1M stock moves vs a hand-written SQL
@@ -88,6 +90,8 @@ def steps(args) -> list[tuple[str, str, list[str], list[str]]]:
          ["reports.json"]),
         ("export", "export", ["--customers", str(n), "--db", str(store), "--rounds", "2",
                               "--import-rows", str(min(n, 100_000))], ["export.json"]),
+        ("product_import", "product_import", ["--products", str(min(n, 100_000)), "--rounds", "3"],
+         ["product_import.json"]),
         ("search-postgresql", "search", ["--customers", str(n), "--orders", str(n), "--reuse", *rounds,
                                          "--pg", pg_database(args.pg, "bench_search")], ["search-postgresql.json"]),
         ("stock", "stock", ["--products", "100000", "--moves", "1000000", "--rounds", "9"], ["stock.json"]),

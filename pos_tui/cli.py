@@ -21,6 +21,8 @@ from pos_tui.cli_help import PosGroup
 from pos_tui.cli_invoices import invoice_app, store_app
 from pos_tui.cli_loyalty import loyalty_app
 from pos_tui.cli_printer import printer_app
+from pos_tui.cli_product_io import export_cmd as products_export_cmd
+from pos_tui.cli_product_io import import_cmd as products_import_cmd
 from pos_tui.cli_products import products_app, taxes_app
 from pos_tui.cli_stock import stock_app
 from pos_tui.cli_tills import cashier_app, session_app
@@ -50,6 +52,8 @@ app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(products_app, name="products")
 app.add_typer(taxes_app, name="taxes")
 app.add_typer(stock_app, name="stock")
+products_app.command("import")(products_import_cmd)
+products_app.command("export")(products_export_cmd)
 
 # Shared with the other command modules (pos_tui.cli_customers looks them up here).
 _settings, _open, _run, _store = cli_common.settings, cli_common.open_db, cli_common.run, cli_common.require_store

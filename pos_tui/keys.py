@@ -38,12 +38,19 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
     "setup": (
         Key("setup.demo", "d", "demo", N_("Load demo store")),
         Key("setup.new", "n", "new_store", N_("New store")),
+        Key("setup.import", "i", "import_products", N_("New store, import products")),
         Key("setup.quit", "ctrl+q", "app.quit", N_("Quit"), priority=True),
     ),
     "store_form": (
         Key("store_form.next", "enter", "next_field", N_("Next"), priority=True),
         Key("store_form.save", "ctrl+s", "save", N_("Save")),
         Key("store_form.cancel", "escape", "cancel", N_("Back")),
+    ),
+    "product_import": (
+        Key("product_import.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("product_import.check", "f5", "check", N_("Check the file")),
+        Key("product_import.apply", "f10", "apply", N_("Import")),
+        Key("product_import.close", "escape", "close", N_("Done")),
     ),
     "login": (
         Key("login.submit", "enter", "submit", N_("Log in"), priority=True),

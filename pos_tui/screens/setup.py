@@ -28,6 +28,8 @@ class SetupScreen(PosScreen):
                            "and two cashiers, to try the till."))
             yield Static(_("[b]N[/b]  Set up your own store: its name, country, currency and "
                            "the first cashier."))
+            yield Static(_("[b]I[/b]  Set up your own store, then import its products from a file "
+                           "(our own export or Odoo's)."))
             yield Message(id="message")
         yield KeyBar()
 
@@ -44,6 +46,11 @@ class SetupScreen(PosScreen):
 
     def action_new_store(self) -> None:
         self.app.push_screen(StoreFormScreen())
+
+    def action_import_products(self) -> None:
+        from pos_tui.screens.product_import import StoreThenImportScreen
+
+        self.app.push_screen(StoreThenImportScreen())
 
 
 class StoreFormScreen(PosScreen):

@@ -32,26 +32,32 @@ def insert(model, rows: Iterable[dict]) -> int:
     rows = list(rows)
     if not rows:
         return 0
-    meta = model._meta
     names = list(rows[0])
+    return insert_values(model, names, [[row[name] for name in names] for row in rows])
+
+
+def insert_values(model, names: list[str], rows: list[list]) -> int:
+    """Insert `rows`, each a list of values in the order of the field `names`, into the model's
+    table (what `insert` does without a dict per row); returns how many."""
+    if not rows:
+        return 0
+    meta = model._meta
     columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in names)
     marks = ", ".join([database.param] * len(names))
     sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
     convert = [i for i, flag in enumerate(times(meta.fields[name] for name in names)) if flag]
-
-    def params(row: dict) -> list:
-        values = [row[name] for name in names]
-        for i in convert:
-            if values[i] is not None:
-                values[i] = str(values[i])
-        return values
+    if convert:
+        for values in rows:
+            for i in convert:
+                if values[i] is not None:
+                    values[i] = str(values[i])
 
     with driver_errors:  # as peewee's own errors (IntegrityError, …), whatever the driver
         if is_sqlite():
-            database.cursor().executemany(sql, map(params, rows))
+            database.cursor().executemany(sql, rows)
         else:  # psycopg2's executemany sends one statement per row; this, one per thousand
             from psycopg2.extras import execute_values
 
             execute_values(database.cursor(), f'INSERT INTO "{meta.table_name}" ({columns}) VALUES %s',
-                           map(params, rows), page_size=1000)
+                           rows, page_size=1000)
     return len(rows)

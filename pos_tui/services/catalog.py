@@ -239,9 +239,12 @@ class Cleaned:
     taxes: list[models.Tax] | None  # None: not said
 
 
-def clean(data: dict, exp: int = 2, current: models.Product | None = None) -> Cleaned:
+def clean(data: dict, exp: int = 2, current: models.Product | None = None, *, unique: bool = True,
+          parse_taxes=taxes.parse_names) -> Cleaned:
     """Validate a product's fields as typed (`FIELDS`); every bad field is reported at once.
-    `current`: the product being edited (its own reference and barcode are no conflict)."""
+    `current`: the product being edited (its own reference and barcode are no conflict). An import
+    checks many rows at once: it gives its own `parse_taxes` (the same rule, the taxes read once)
+    and checks references and barcodes against the store itself (`unique=False`)."""
     from pos_tui.services.customers import boolean
 
     unknown = set(data) - set(FIELDS)
@@ -268,7 +271,7 @@ def clean(data: dict, exp: int = 2, current: models.Product | None = None) -> Cl
     v["reorder_point"] = (check(quantity.parse, raw_point, v["uom"] or quantity.UNITS, "reorder_point",
                                 allow_zero=True, maximum=Decimal("999999999"))
                           if str(raw_point or "").strip() else Decimal(0))
-    tax_rows = check(taxes.parse_names, data.get("taxes"))
+    tax_rows = check(parse_taxes, data.get("taxes"))
     raw_included = data.get("price_includes_tax")
     if raw_included is not None and str(raw_included).strip():
         v["price_includes_tax"] = check(boolean, raw_included, "price_includes_tax")
@@ -281,7 +284,8 @@ def clean(data: dict, exp: int = 2, current: models.Product | None = None) -> Cl
     else:
         v["price_includes_tax"] = current.price_includes_tax if current is not None else True
     check.done()
-    _unique(v, current.id if current is not None else None)
+    if unique:
+        _unique(v, current.id if current is not None else None)
     return Cleaned(v, tax_rows)
 
 

@@ -54,9 +54,8 @@ def emit_many(items: list[tuple[str, str, int, dict | None]]) -> None:
 
 def _write(at: datetime, told: list[tuple[str, str, int, str]]) -> None:
     cursors = next_values("outbox", len(told)) if len(told) > 1 else [next_value("outbox")]
-    bulk.insert(models.Event, [
-        {"cursor": cursor, "at": at, "kind": kind, "entity": entity, "entity_id": entity_id, "payload": payload}
-        for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)])
+    bulk.insert_values(models.Event, ["cursor", "at", "kind", "entity", "entity_id", "payload"], [
+        [cursor, at, kind, entity, entity_id, payload] for cursor, (kind, entity, entity_id, payload) in zip(cursors, told)])
 
 
 def order_payload(order: models.Order) -> dict:

@@ -98,6 +98,7 @@ class Table:
     date_sql: str
     joins: str = ""
     key: str = "id"
+    where: str = ""  # SQL every row exported meets (none: every row)
 
 
 @dataclass(frozen=True)
@@ -488,7 +489,7 @@ def _when(value: datetime) -> object:
 
 
 def _where(table: Table, options: Options) -> tuple[str, list]:
-    clauses, params = [], []
+    clauses, params = [table.where] if table.where else [], []
     if options.since is not None:
         clauses.append(f"{table.date_sql} >= ?")
         params.append(_when(options.since))
@@ -564,7 +565,13 @@ def no_gc():
 
 
 def _export(kind: str, out: TextIO, options: Options, progress: Callable[[int], None] | None) -> ExportResult:
-    table = table_for(kind, options.profile)
+    return write_table(table_for(kind, options.profile), kind, out, options, progress)
+
+
+def write_table(table: Table, kind: str, out: TextIO, options: Options,
+                progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Write the rows of `table` to `out` in the options' format (other modules' tables too: the
+    products' export)."""
     store = get_store()
     exp = exponent(store.currency) if store else 2
     comma = options.excel and _locale_uses_decimal_comma()

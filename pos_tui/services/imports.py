@@ -138,8 +138,10 @@ def _fiscal_fields() -> dict[str, str]:
     return {f"fiscal.{extra.key}": f"fiscal.{extra.key}" for _country, extra in fiscal.all_extra_fields()}
 
 
-def _map_columns(columns: list[str], profile: str) -> tuple[dict[str, str], list[str]]:
-    known = (_ODOO if profile == "odoo" else _NATIVE) | _fiscal_fields()
+def _map_columns(columns: list[str], profile: str, known: dict[str, str] | None = None,
+                 ) -> tuple[dict[str, str], list[str]]:
+    if known is None:
+        known = (_ODOO if profile == "odoo" else _NATIVE) | _fiscal_fields()
     fields, ignored, taken = {}, [], {}
     for column in columns:
         target = known.get(column.strip().lower())
@@ -195,8 +197,10 @@ def _json_records(path: Path, encoding: str) -> tuple[list[str], Iterator[dict]]
     return list(first), lines()
 
 
-def read_rows(path: Path, profile: str = "native") -> tuple[Source, Iterator[tuple[int, dict[str, str]]]]:
-    """The file's columns and its rows: (row number, {column: text})."""
+def read_rows(path: Path, profile: str = "native", known: dict[str, str] | None = None,
+              ) -> tuple[Source, Iterator[tuple[int, dict[str, str]]]]:
+    """The file's columns and its rows: (row number, {column: text}). `known`: the columns read
+    (lower case -> field) when not the customer profile's (the product import's)."""
     if profile not in PROFILES:
         raise ValidationError("--profile", _("must be one of: {profiles}").format(profiles=", ".join(PROFILES)))
     path = Path(path)
@@ -207,7 +211,7 @@ def read_rows(path: Path, profile: str = "native") -> tuple[Source, Iterator[tup
         head = handle.read(1 << 16)
     if path.suffix.lower() in (".json", ".jsonl", ".ndjson") or head.lstrip()[:1] in ("[", "{"):
         columns, records = _json_records(path, encoding)
-        fields, ignored = _map_columns(columns, profile)
+        fields, ignored = _map_columns(columns, profile, known)
         source = Source(path, encoding, "", columns, fields, ignored)
 
         def json_rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -222,7 +226,7 @@ def read_rows(path: Path, profile: str = "native") -> tuple[Source, Iterator[tup
     if not columns:
         handle.close()
         raise PosError(_("The file {path} is empty.").format(path=path))
-    fields, ignored = _map_columns(columns, profile)
+    fields, ignored = _map_columns(columns, profile, known)
     source = Source(path, encoding, delimiter, columns, fields, ignored)
 
     def csv_rows() -> Iterator[tuple[int, dict[str, str]]]:
