@@ -240,7 +240,7 @@ async def test_product_search_shows_the_stock_on_hand(open_till):
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, ProductSearchScreen)
-        assert "Stock" in screen_text(pilot)
+        assert "On hand" in screen_text(pilot)
         await type_text(pilot, "leche")
         await settle(pilot)
         milk = next(line for line in screen_text(pilot).splitlines() if "Leche entera 1 L" in line)

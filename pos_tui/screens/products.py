@@ -12,7 +12,7 @@ from decimal import Decimal
 from babel.numbers import get_decimal_symbol
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, OptionList, Select, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from pos_tui import keys, quantity
@@ -87,8 +87,8 @@ class ProductsScreen(SearchScreen[Found]):
     BINDINGS = keys.bindings("products")
     TITLE_TEXT = N_("Products")
     PLACEHOLDER = N_("Product name, reference or barcode")
-    COLUMNS = ((N_("Product"), 30), (N_("Reference"), 9), (N_("Price"), 10), (N_("Stock"), 10),
-               (N_("Category"), 9))
+    COLUMNS = ((N_("Product"), 28), (N_("Ref."), 9), (N_("Price"), 10), (N_("On hand"), 11),
+               (N_("Category"), 10))
 
     def compose(self) -> ComposeResult:
         yield Static(_(self.TITLE_TEXT), classes="title")
@@ -288,12 +288,10 @@ class ProductFormScreen(PosScreen):
     FINISH = "save"
 
     def action_next_field(self) -> None:
-        """Enter goes down the form (a box keeps its tick; on a choice it opens or picks), and
-        saves on the last field."""
+        """Enter goes down the form (a box keeps its tick; Space ticks it, Space or ↓ opens a
+        choice), and saves on the last field; in a choice's open list it picks."""
         focused = self.focused
-        if isinstance(focused, Select):
-            focused.action_show_overlay()
-        elif isinstance(focused, OptionList):  # a choice's open list
+        if isinstance(focused, OptionList):  # a choice's open list
             focused.action_select()
         else:
             super().action_next_field()
