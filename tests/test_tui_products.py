@@ -168,8 +168,8 @@ async def test_a_cashier_needs_a_managers_pin_and_the_approval_is_recorded(open_
         assert isinstance(app.screen, SaleScreen)
 
     approval = models.Approval.get()
-    assert (approval.action, approval.manager.name, approval.cashier.name, approval.till) == (
-        "products", "Ana", "Luis", "T1")
+    assert (approval.action, approval.manager.name, approval.cashier.name, approval.till, approval.session_id) == (
+        "products", "Ana", "Luis", "T1", open_till.id)
 
 
 async def test_the_approval_ends_when_the_cashier_logs_out(open_till):

@@ -15,7 +15,7 @@ class ProductSearchScreen(SearchScreen[Found]):
     BINDINGS = keys.bindings("product_search")
     TITLE_TEXT = N_("Products")
     PLACEHOLDER = N_("Product name, SKU or barcode")
-    COLUMNS = ((N_("Product"), 30), (N_("SKU"), 8), (N_("Price"), 10), (N_("Tax"), 7), (N_("On hand"), 11))
+    COLUMNS = ((N_("Product"), 29), (N_("SKU"), 8), (N_("Price"), 10), (N_("Tax"), 8), (N_("On hand"), 11))
 
     def find(self, text: str) -> list[Found]:
         return find_with_stock(text)

@@ -74,8 +74,12 @@ def approve(manager_pin: str | None, action: str, reason: str, *, cashier_id: in
 def grant(manager_pin: str | None, action: str, reason: str, *, cashier_id: int | None = None,
           till: str = "") -> int:
     """An approval asked for on its own, e.g. to let a cashier open the product screen: the PIN is
-    checked and the approval recorded at once. Returns the manager."""
-    return approve(manager_pin, action, reason, cashier_id=cashier_id, till=till)
+    checked and the approval recorded at once (with the till's open session, for its Z report).
+    Returns the manager."""
+    S = models.PosSession
+    session = S.get_or_none((S.till == till) & S.closed_at.is_null()) if till else None
+    return approve(manager_pin, action, reason, cashier_id=cashier_id, till=till,
+                   session_id=session.id if session else None)
 
 
 def list_approvals(session_id: int | None = None, order_id: int | None = None) -> list[ApprovalInfo]:
