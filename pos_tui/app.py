@@ -31,6 +31,8 @@ class PosApp(App):
             i18n.set_language(language)
         self.till = sessions.check_till(till)
         self.cashier: CashierInfo | None = None
+        #: The cashier a manager allowed to change the products (until they log out).
+        self.products_approved_for: int | None = None
         self.store: StoreInfo | None = None
         #: A line for the login screen, e.g. the demo cashiers and their PINs.
         self.login_hint = ""
@@ -62,6 +64,7 @@ class PosApp(App):
 
         self.store = store.get_store()
         self.cashier = None
+        self.products_approved_for = None
         self._replace(LoginScreen())
 
     def switch_language(self, language: str) -> None:

@@ -135,6 +135,20 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("products.down", "down", "cursor(1)", N_("Next"), show=False),
         Key("products.cancel", "escape", "cancel", N_("Back")),
     ),
+    "products": (
+        Key("catalog.edit", "enter", "edit", N_("Edit"), priority=True),
+        Key("catalog.new", "f2", "new", N_("New")),
+        Key("catalog.archive", "f8", "archive", N_("Archive")),
+        Key("catalog.up", "up", "cursor(-1)", N_("Previous"), show=False),
+        Key("catalog.down", "down", "cursor(1)", N_("Next"), show=False),
+        Key("catalog.back", "escape", "cancel", N_("Back")),
+    ),
+    "product_form": (
+        Key("product_form.next", "enter", "next_field", N_("Next"), priority=True),
+        Key("product_form.save", "ctrl+s", "save", N_("Save")),
+        Key("product_form.save_f10", "f10", "save", N_("Save"), show=False),
+        Key("product_form.cancel", "escape", "cancel", N_("Cancel")),
+    ),
     "ask": (
         Key("ask.ok", "enter", "confirm", N_("OK"), priority=True),
         Key("ask.cancel", "escape", "cancel", N_("Cancel")),
@@ -157,6 +171,7 @@ KEYMAP: dict[str, tuple[Key, ...]] = {
         Key("more.recall", "r", "choose('recall')", N_("Recall")),
         Key("more.void", "v", "choose('void')", N_("Void")),
         Key("more.session", "s", "choose('session')", N_("Session")),
+        Key("more.products", "c", "choose('catalog')", N_("Products")),
         Key("more.cancel", "escape", "cancel", N_("Back")),
     ),
     "refund": (

@@ -21,6 +21,7 @@ ENTRIES = (
     ("R", N_("Recall a parked sale")),
     ("V", N_("Void this sale (throw the cart away)")),
     ("S", N_("Session: cash in and out, sales, close (F5)")),
+    ("C", N_("Products: find, add, change (a manager approves)")),
 )
 
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from pos_tui import keys, quantity
-from pos_tui.errors import PosError
+from pos_tui.errors import NotFound, PosError
 from pos_tui.i18n import _, ngettext
 from pos_tui.money import format_plain, format_rate, parse_minor
 from pos_tui.screens.base import Message, PosScreen, after_typing, right
@@ -147,6 +147,8 @@ class SaleScreen(PosScreen):
         except PosError as exc:
             self.say(exc.message, error=True)
             field.select_all()
+            if isinstance(exc, NotFound):
+                self.offer_new_product(field.value)
             return
         field.value = ""
         if result.refund_order_id is not None:
@@ -244,11 +246,46 @@ class SaleScreen(PosScreen):
             actions = {"discount": self.action_discount, "order_discount": self.action_order_discount,
                        "price": self.action_price, "refund": self.action_refund, "account": self.action_account,
                        "park": self.action_park, "recall": self.action_recall, "void": self.action_void,
-                       "session": self.action_session}
+                       "session": self.action_session, "catalog": self.action_catalog}
             if choice in actions:
                 actions[choice]()
 
         self.app.push_screen(MoreMenu(), chosen)
+
+    def action_catalog(self) -> None:
+        """The product screen: a manager at once, a cashier with a manager's PIN."""
+        from pos_tui.screens.products import ProductsScreen, ask_leave
+
+        ask_leave(self, lambda: self.app.push_screen(ProductsScreen()))
+
+    def offer_new_product(self, text: str) -> None:
+        """An unknown barcode: a manager (or a cashier a manager allowed) may add it as a new
+        product, which then goes on the sale."""
+        from pos_tui.screens.dialogs import ConfirmDialog
+        from pos_tui.screens.products import ProductFormScreen, may_change_products, new_barcode
+
+        code = new_barcode(text)
+        if code is None or not may_change_products(self.pos):
+            return
+
+        def saved(product) -> None:
+            if product is None:
+                return
+            if not product.available_in_pos:
+                self.say(_("{name} saved; it is not sold at the till.").format(name=product.name))
+                return
+            typed = text.strip()  # scanned again: by its barcode, or its reference if that changed
+            self.query_one("#code", Input).value = (
+                typed if product.barcode == code else typed[:len(typed) - len(code)] + product.sku)
+            self.action_add_code()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(ProductFormScreen(initial={"barcode": code}), saved)
+
+        self.app.push_screen(ConfirmDialog(
+            _("No product has the barcode {code}. Add it as a new product? Enter: yes · Esc: no").format(
+                code=code)), answered)
 
     def _cashier_id(self) -> int | None:
         return self.pos.cashier.id if self.pos.cashier else None

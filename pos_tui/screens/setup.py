@@ -54,7 +54,7 @@ class SetupScreen(PosScreen):
 
 
 class StoreFormScreen(PosScreen):
-    """The store's name, country and currency, and its first cashier (a manager)."""
+    """The store's name, country, currency, tax ID and address, and its first cashier (a manager)."""
 
     SCOPE = "store_form"
     BINDINGS = keys.bindings("store_form")
@@ -63,6 +63,8 @@ class StoreFormScreen(PosScreen):
         Field("store_name", N_("Store name *")),
         Field("country", N_("Country (ES, MX, US) *"), "ES"),
         Field("currency", N_("Currency (EUR, MXN…) *"), "EUR"),
+        Field("tax_id", N_("Tax ID (NIF, RFC…)")),
+        Field("address", N_("Address")),
         Field("cashier", N_("Manager's name *")),
         Field("pin", N_("PIN (4 to 8 digits) *"), password=True),
     )
@@ -84,7 +86,8 @@ class StoreFormScreen(PosScreen):
         values = form.values()
         try:
             store.setup_store(values["store_name"], values["country"], values["currency"],
-                              values["cashier"], values["pin"])
+                              values["cashier"], values["pin"], tax_id=values["tax_id"],
+                              address=values["address"])
         except ValidationError as exc:
             form.show_errors(exc)
             self.query_one(Message).say(_("Please correct the marked fields."), error=True)

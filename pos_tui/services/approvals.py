@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pos_tui import models
+from pos_tui.db import transactional
 from pos_tui.errors import PosError
 from pos_tui.i18n import N_, _
 from pos_tui.services.cashiers import find_manager
@@ -23,6 +24,7 @@ ACTIONS = {
     "cash_difference": N_("closing with a cash difference"),
     "credit": N_("going over the credit limit"),
     "drawer": N_("opening the drawer"),
+    "products": N_("changing the products"),
 }
 
 
@@ -66,6 +68,18 @@ def approve(manager_pin: str | None, action: str, reason: str, *, cashier_id: in
                            order=order_id, session=session_id,
                            details=json.dumps(details or {}, ensure_ascii=False, default=str))
     return manager.id
+
+
+@transactional
+def grant(manager_pin: str | None, action: str, reason: str, *, cashier_id: int | None = None,
+          till: str = "") -> int:
+    """An approval asked for on its own, e.g. to let a cashier open the product screen: the PIN is
+    checked and the approval recorded at once (with the till's open session, for its Z report).
+    Returns the manager."""
+    S = models.PosSession
+    session = S.get_or_none((S.till == till) & S.closed_at.is_null()) if till else None
+    return approve(manager_pin, action, reason, cashier_id=cashier_id, till=till,
+                   session_id=session.id if session else None)
 
 
 def list_approvals(session_id: int | None = None, order_id: int | None = None) -> list[ApprovalInfo]:
