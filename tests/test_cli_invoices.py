@@ -161,7 +161,8 @@ def test_store_show(run, shop):
     assert as_json(run("store", "show", "--format", "json")) == {
         "name": "Ultramarinos La Esquina", "country": "ES", "currency": "EUR", "currency_exponent": 2,
         "locale": "es_ES", "tax_id": "B85743219", "address": "Calle Mayor 1, 28013 Madrid", "rounding": "line",
-        "cash_rounding_minor": 0, "discount_limit_bp": 1000, "cash_difference_limit_minor": 500}
+        "cash_rounding_minor": 0, "discount_limit_bp": 1000, "cash_difference_limit_minor": 500,
+        "negative_stock": "allow"}
 
 
 def test_store_set_changes_only_what_is_given(run, shop, stored):

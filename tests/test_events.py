@@ -42,8 +42,11 @@ def test_sales_refunds_invoices_and_closing_are_told(open_till, ana):
     refunds.refund(receipt.order_id, {line.line_id: 1}, "T1", ana.id)
     sessions.close_session("T1", 10_000 + 900 - 450, ana.id)
     told = events.after(start)
-    assert [e.kind for e in told] == ["invoice.issued", "sale.paid", "invoice.issued", "refund.paid",
-                                      "session.closed"]
+    assert [e.kind for e in told] == ["invoice.issued", "sale.paid", "stock.moved", "invoice.issued",
+                                      "refund.paid", "stock.moved", "session.closed"]
+    assert [(e.payload["kind"], e.payload["quantity"]) for e in told if e.kind == "stock.moved"] == [
+        ("sale", "-2"), ("refund", "1")]
+    told = [e for e in told if e.kind != "stock.moved"]
     paid = told[1].payload
     assert (paid["number"], paid["total_minor"], paid["payments"]) == (
         "T1-000001", 900, [{"method": "cash", "amount_minor": 900}])
