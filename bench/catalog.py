@@ -224,7 +224,8 @@ def run(args, engine: str, ours_code, base_code, ours_search, base_search, codes
              f"{ms(max(hit_ours))} | | |",
              f"| … misses only | {ms(percentile(miss_ours, 50))} | {ms(percentile(miss_ours, 95))} | "
              f"{ms(max(miss_ours))} | | |",
-             f"| name search (`search_products`, per keystroke) | {ms(percentile(all_ours, 50))} | {ms(p95['search'])} | "
+             f"| name search (`search_products`, per keystroke) | {ms(percentile(all_ours, 50))} | "
+             f"{ms(p95['search'])} | "
              f"{ms(max(all_ours))} | {ms(percentile(all_base, 50))} | {ms(p95['search_base'])} |",
              f"| CPU time of this process: barcode lookup | {ms(percentile(cpu['code'], 50))} | "
              f"{ms(percentile(cpu['code'], 95))} | {ms(max(cpu['code']))} | {ms(percentile(cpu['code_base'], 50))} | "

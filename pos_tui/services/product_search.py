@@ -172,7 +172,8 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def _ids(terms: list[str], first: bool = False) -> list[int] | None:
-    """The active products matching (with `first`: whose name starts with the first term), or None when there are more than MANY. A query found to have that many is taken as
+    """The active products matching (with `first`: whose name starts with the first term), or None
+    when there are more than MANY. A query found to have that many is taken as
     having them for a while without listing them again: that only chooses how to search (the
     walk that checks names answers any query), and a common prefix stays common."""
     key = (id(database.obj), tuple(terms), first)
@@ -214,7 +215,8 @@ def _name_sql(columns: str, high: bool, active: bool) -> str:
     (without `active`, and asking only for name and id, SQLite reads the name index alone)."""
     p, name = database.param, ("name" if is_sqlite() else 'name COLLATE "C"')
     bound = f" AND {name} < {p}" if high else ""
-    return (f"SELECT {columns} FROM product WHERE {'active AND ' if active else ''}{name} >= {p} AND ({name} > {p} OR id > {p})"
+    only = "active AND " if active else ""
+    return (f"SELECT {columns} FROM product WHERE {only}{name} >= {p} AND ({name} > {p} OR id > {p})"
             f"{bound} ORDER BY {name}, id LIMIT {p}")
 
 
@@ -270,7 +272,8 @@ def _checked(terms: list[str], wanted: int, ranges, mode: str,
                                                       index=WALK_INDEX):
             read += 1
             key = _key(name, sku, barcode, category)
-            if all(" " + t in key for t in need) and (mode == "in range" or starts(terms, name) == (mode == "starting")):
+            if all(" " + t in key for t in need) and (
+                    mode == "in range" or starts(terms, name) == (mode == "starting")):
                 found.append((name, pid))
                 if len(found) == wanted:
                     return found, False
