@@ -56,7 +56,12 @@ _ODOO = {
     "to weigh with scale": "by_weight", "to_weight": "by_weight", "available in pos": "available_in_pos",
     "available in point of sale": "available_in_pos", "available_in_pos": "available_in_pos",
     "customer taxes": "taxes", "taxes_id": "taxes", "active": "active",
+    "product type": "product_type", "type": "product_type", "detailed_type": "product_type",
 }
+#: Odoo's product types: only storable goods have their stock counted (a service never, and Odoo
+#: keeps no stock of a consumable either). Its labels and its keys, from Odoo 15 to 18.
+_ODOO_TRACKED = {"storable product": True, "storable": True, "product": True, "goods": True,
+                 "consumable": False, "consu": False, "service": False, "combo": False}
 #: The fields checked row by row; the others repeat and are checked once per distinct combination.
 _OWN = ("reference", "name", "barcode", "price", "cost")
 _GROUP = tuple(name for name in catalog.FIELDS if name not in _OWN)
@@ -245,8 +250,16 @@ def _unneutralised(data: dict) -> None:
 
 
 def _odoo_row(data: dict, errors: dict) -> None:
-    """Odoo's ways of writing a field, in ours: `active` for archived, a price with a decimal
-    comma (our validators read "3,50" as 3.50 already)."""
+    """Odoo's ways of writing a field, in ours: `active` for archived, the product type for whether
+    its stock is counted, a price with a decimal comma (our validators read "3,50" as 3.50 already)."""
+    kind = data.pop("product_type", None)
+    if kind and str(kind).strip() and not str(data.get("track_stock") or "").strip():
+        tracked = _ODOO_TRACKED.get(str(kind).strip().lower())
+        if tracked is None:
+            errors["product_type"] = _("“{kind}” is not an Odoo product type (Storable Product, Consumable, "
+                                       "Service)").format(kind=kind)
+        else:
+            data["track_stock"] = "yes" if tracked else "no"
     if "active" in data:
         active = data.pop("active")
         if active:
