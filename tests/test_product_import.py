@@ -54,8 +54,14 @@ def problems(result) -> list[tuple[int, str]]:
 def test_an_odoo_export_is_checked_without_writing_anything(new_store):
     result = import_products(ODOO_FILE, profile="odoo", default_taxes="IVA 10%")
     assert (result.rows, result.to_create, result.to_update, result.refused, result.applied) == (7, 7, 0, [], False)
-    assert result.source.ignored == ["Product Type"]
+    assert result.source.ignored == []  # Product Type is read: it says whose stock is counted
     assert counts() == (0, 0, 0, 0)
+
+
+def test_odoos_product_type_says_whose_stock_is_counted(new_store):
+    import_products(ODOO_FILE, profile="odoo", apply=True, default_taxes="IVA 10%")
+    tracked = {ref: catalog.find_product(ref).track_stock for ref in ("FURN_7800", "SERV_0001", "BEB_0001")}
+    assert tracked == {"FURN_7800": True, "SERV_0001": False, "BEB_0001": False}  # storable, service, consumable
 
 
 def test_an_odoo_export_is_imported_with_its_categories_units_and_decimal_commas(new_store):
