@@ -38,7 +38,7 @@ SMALL = 300
 MANY = 10_000
 #: Names whose first word starts with the first word typed are first looked for where they are in
 #: name order (`_prefix_ranges`), reading at most this many rows before asking the index.
-STARTING_ROWS = 512
+STARTING_ROWS = 64
 #: Rows read at a time by a walk.
 WALK_BATCH = 256
 
@@ -85,8 +85,14 @@ def matches(terms: list[str], *fields: str | None) -> bool:
 
 
 def starts(terms: list[str], name: str) -> bool:
-    """The name's first word starts with the first term."""
-    return _key(name).lstrip(" ").startswith(terms[0])
+    """The name's first word starts with the first term. (An ASCII name folds character by
+    character: its head, folded, answers, unless it is all spaces and punctuation.)"""
+    term = terms[0]
+    if name.isascii():
+        head = name[:len(term) + 16].lower().translate(_FOLD_SPLIT).lstrip(" ")
+        if len(head) >= len(term) or len(name) <= len(term) + 16:
+            return head.startswith(term)
+    return _key(name).lstrip(" ").startswith(term)
 
 
 # The index ----------------------------------------------------------------------------------------
@@ -325,9 +331,28 @@ def _ranked(terms: list[str], wanted: int) -> list[tuple[str, int]]:
         others = lambda name: not starts(terms, name)  # noqa: E731
         if everything is None:
             top += _checked(terms, wanted - len(top), EVERYWHERE, "others")[0]
+        elif is_sqlite() and len(terms) == 1 and len(everything) <= SORTED_BY_SQLITE:
+            top += _by_name_in_sqlite(fts_query(terms), wanted - len(top), not_query=fts_query(terms, first=True))
         else:
             top += _first_by_name(set(everything), wanted - len(top), EVERYWHERE, others)
     return top
+
+
+#: Up to this many matches of one word, SQLite picks the first by name itself, in one statement
+#: (its lookups and sort in C beat reading their names here; names written otherwise, "Jamón" for
+#: "jamo", are outside the name ranges walked); more, or several words (their index lookups cost
+#: more than walking), and a walk of the name index that stops once it has enough is faster.
+SORTED_BY_SQLITE = 3_000
+
+
+def _by_name_in_sqlite(query: str, wanted: int, not_query: str | None = None) -> list[tuple[str, int]]:
+    """The first `wanted` products (by name) that the FTS `query` matches and `not_query` does not."""
+    sql = f"SELECT name, id FROM product WHERE id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
+    params: list = [query]
+    if not_query is not None:
+        sql += f" AND id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
+        params.append(not_query)
+    return [(name, pid) for name, pid in _rows(sql + " ORDER BY name, id LIMIT ?", [*params, wanted])]
 
 
 def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
@@ -347,9 +372,12 @@ def _starting(terms: list[str], wanted: int) -> list[tuple[str, int]]:
         return _checked(terms, wanted, EVERYWHERE, "starting")[0]
     if len(first) == len(found):
         return found
+    if is_sqlite() and len(terms) == 1 and len(first) <= SORTED_BY_SQLITE:  # SQLite picks the first
+        return _by_name_in_sqlite(fts_query(terms, first=True), wanted)
     # (on PostgreSQL a first word such as "Coca-Cola" gives several words of weight A: checked)
-    keep = lambda name: starts(terms, name)  # noqa: E731
+    # SQLite's index answers `^` exactly: its ids need no check; PostgreSQL's weight A may (above)
+    keep = None if is_sqlite() else (lambda name: starts(terms, name))  # noqa: E731
     if complete:  # the others are outside the ranges, wherever their names put them: read them
         missing = set(first) - {pid for _name, pid in found}
-        return sorted(found + [row for row in _names(missing) if keep(row[0])])[:wanted]
+        return sorted(found + [row for row in _names(missing) if keep is None or keep(row[0])])[:wanted]
     return _first_by_name(set(first), wanted, ranges, keep)
