@@ -64,6 +64,15 @@ def test_odoos_product_type_says_whose_stock_is_counted(new_store):
     assert tracked == {"FURN_7800": True, "SERV_0001": False, "BEB_0001": False}  # storable, service, consumable
 
 
+def test_an_unknown_odoo_product_type_is_refused_naming_its_column(new_store, tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Internal Reference,Name,Sales Price,Product Type\nX1,Widget,1.00,Gadget\n", encoding="utf-8")
+    result = import_products(odd, profile="odoo", apply=True, default_taxes="IVA 10%")
+    assert [(p.row, p.column) for p in result.refused] == [(2, "Product Type")]
+    assert "“Gadget” is not an Odoo product type" in result.refused[0].message
+    assert (result.applied, counts()) == (False, (0, 0, 0, 0))
+
+
 def test_an_odoo_export_is_imported_with_its_categories_units_and_decimal_commas(new_store):
     result = import_products(ODOO_FILE, profile="odoo", apply=True, default_taxes="IVA 10%")
     assert (result.applied, result.created) == (True, 7)
