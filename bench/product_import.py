@@ -34,6 +34,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.export import empty_store
 from bench.machine import machine
 from bench.search import OUT, load
 
@@ -69,15 +70,6 @@ def make_file(path: Path, n: int, seed: int = 42) -> None:
                 f"{price // 100}.{price % 100:02d}", "true", f"{price * 6 // 1000}.{price * 6 // 10 % 100:02d}",
                 "EUR", rnd.choice(CATEGORIES), "kg" if weighed else "Units", "true" if weighed else "false",
                 rnd.choice(TAXES), "true", "true", "5" if i % 3 == 0 else "0", "false"])
-
-
-def empty_store(path: Path) -> None:
-    """A new database with a store (its Spanish taxes) and no product, in a child process."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-c", "import sys; from pos_tui import db; from pos_tui.services import store; "
-                    "db.open_database(sys.argv[1]); store.setup_store('Bench', 'ES', 'EUR', 'Ana', '1234')",
-                    str(path)], cwd=ROOT, check=True)
 
 
 # The children -----------------------------------------------------------------------------------------
