@@ -33,7 +33,7 @@ from pos_tui.db import database, is_postgres, is_sqlite
 #: Up to this many matches, their names are read and sorted (more are picked out of the name index).
 FEW = 700
 #: Up to this many matches, they are all read and ranked at once.
-SMALL = 300
+SMALL = 800
 #: Above this many matches, they are not listed: names are walked and checked here.
 MANY = 10_000
 #: Names whose first word starts with the first word typed are first looked for where they are in
