@@ -4,12 +4,14 @@ turning a refusal into a clear message and a non-zero exit status."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pos_tui import db
 from pos_tui.errors import PosError, ValidationError
@@ -36,8 +38,19 @@ def settings(ctx: typer.Context) -> Settings:
     return ctx.find_root().obj
 
 
+#: Control characters (C0, DEL, C1) and bidi overrides, shown as escapes: a message may quote a
+#: file's or a person's text, and a terminal must never act on it.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: object) -> str:
+    """Text quoted in a message, safe for a terminal: Rich markup escaped, control characters and
+    bidi overrides written as `\\x1b`, `\\u202e`."""
+    return escape(_UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)))
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]{_('Error')}:[/] {message}", highlight=False)
+    err.print(f"[bold red]{_('Error')}:[/] {shown(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -66,7 +79,7 @@ def refuse(exc: PosError) -> None:
     """Print a service's refusal and stop with exit status 1."""
     if isinstance(exc, ValidationError):
         for field, message in exc.errors.items():
-            err.print(f"[bold red]{field}:[/] {message}", highlight=False)
+            err.print(f"[bold red]{shown(field)}:[/] {shown(message)}", highlight=False)
         raise typer.Exit(1)
     fail(exc.message)
 

@@ -200,3 +200,15 @@ def test_a_tax_carried_by_a_product_cannot_be_archived(shop):
     assert taxes.archive_tax("RE 0,5%").active is False
     assert "unknown tax" in refused(catalog.update_product, "T001", {"taxes": "IVA 4% + RE 0,5%"})["taxes"]
     assert taxes.archive_tax("RE 0,5%", archived=False).active
+
+
+def test_a_product_with_a_stock_history_stays_tracked(shop):
+    from pos_tui.services import stock
+
+    stock.receive("P001", "5")
+    with pytest.raises(ValidationError) as caught:
+        catalog.update_product("P001", {"track_stock": "no"})
+    assert "1 stock move" in caught.value.errors["track_stock"]
+    assert catalog.find_product("P001").track_stock is True
+    # one that never moved may stop being tracked (a service)
+    assert catalog.update_product("P002", {"track_stock": "no"}).track_stock is False

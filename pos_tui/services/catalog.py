@@ -17,7 +17,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from pos_tui import models, quantity
 from pos_tui.db import now, transactional
 from pos_tui.errors import NotFound, ValidationError
-from pos_tui.i18n import _
+from pos_tui.i18n import _, ngettext
 from pos_tui.money import MAX_AMOUNT, exponent, parse_minor
 from pos_tui.services import audit, events, product_search, taxes, validation
 
@@ -382,6 +382,13 @@ def update_product(ref: object, changes: dict, cashier_id: int | None = None) ->
     changed.pop("tax_rate_bp", None)
     if not changed:
         return _info(row, before_taxes)
+    if changed.get("track_stock") == [True, False]:
+        moves = models.StockMove.select().where(models.StockMove.product == row.id).count()
+        if moves:
+            raise ValidationError("track_stock", ngettext(
+                "it has {n} stock move: a product with a stock history stays tracked (archive it instead)",
+                "it has {n} stock moves: a product with a stock history stays tracked (archive it instead)",
+                moves).format(n=moves))
     if "taxes" in changed:
         row.tax_rate_bp = taxes.set_product_taxes(row.id, new_taxes)
         after["tax_rate_bp"] = row.tax_rate_bp
