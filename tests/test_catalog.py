@@ -188,6 +188,7 @@ def test_a_taxs_new_rate_reaches_its_products(shop, ana):
     catalog.add_product({**GOOD, "taxes": "IVA 10% + RE 1,4%"})
     taxes.edit_tax("RE 1,4%", {"rate": "1,75"}, ana.id)
     assert catalog.find_product("T001").tax_rate_bp == 1000 + 175
+    assert catalog.find_product("P008").tax_rate_bp == 1000  # IVA 10% alone: not touched
     assert taxes.check_rate_consistency() == []
     assert audit.history("tax", taxes.get_tax("RE 1,4%").id)[-1].changes == {"rate_bp": [140, 175]}
 

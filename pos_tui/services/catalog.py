@@ -245,8 +245,6 @@ def clean(data: dict, exp: int = 2, current: models.Product | None = None, *, un
     `current`: the product being edited (its own reference and barcode are no conflict). An import
     checks many rows at once: it gives its own `parse_taxes` (the same rule, the taxes read once)
     and checks references and barcodes against the store itself (`unique=False`)."""
-    from pos_tui.services.customers import boolean
-
     unknown = set(data) - set(FIELDS)
     if unknown:
         raise ValidationError({key: _("is not a product field (fields: {names})").format(
@@ -263,7 +261,7 @@ def clean(data: dict, exp: int = 2, current: models.Product | None = None, *, un
     flags = {"by_weight": False, "available_in_pos": True, "track_stock": True}
     for name, default in flags.items():
         raw = data.get(name)
-        v[name] = default if raw is None or str(raw).strip() == "" else check(boolean, raw, name)
+        v[name] = default if raw is None or str(raw).strip() == "" else check(validation.boolean, raw, name)
     if v["by_weight"] and v["uom"] and quantity.decimals(v["uom"]) == 0:
         check.errors.setdefault("unit", _("a product sold by weight is sold in kg, L or m, not {unit}")
                                 .format(unit=_(v["uom"])))
@@ -274,7 +272,7 @@ def clean(data: dict, exp: int = 2, current: models.Product | None = None, *, un
     tax_rows = check(parse_taxes, data.get("taxes"))
     raw_included = data.get("price_includes_tax")
     if raw_included is not None and str(raw_included).strip():
-        v["price_includes_tax"] = check(boolean, raw_included, "price_includes_tax")
+        v["price_includes_tax"] = check(validation.boolean, raw_included, "price_includes_tax")
     elif tax_rows:
         kinds = {t.included for t in tax_rows}
         if len(kinds) > 1:

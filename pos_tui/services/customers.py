@@ -36,8 +36,6 @@ FORM_FIELDS = (
     "fiscal_name", "needs_invoice", "discount", "credit_limit", "payment_terms_days",
     "special_terms", "loyalty_card", "marketing_consent", "notes",
 )
-_TRUE = {"1", "true", "yes", "y", "si", "sí", "x", "on"}
-_FALSE = {"", "0", "false", "no", "n", "off"}
 
 
 @dataclass(frozen=True)
@@ -176,15 +174,6 @@ def list_customers(limit: int = 50, offset: int = 0, archived: bool = False) -> 
 # Validating ---------------------------------------------------------------------------------
 
 
-def boolean(value: object, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = ("" if value is None else str(value)).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValidationError(field, _("answer yes or no"))
 
 
 def language(value: object, field: str = "language") -> str:
@@ -214,7 +203,7 @@ def clean(data: dict, store_country: str = "", exp: int = 2, customer_id: int | 
     for name, (max_length, required) in TEXT_FIELDS.items():
         v[name] = check(validation.text, data.get(name), name, max_length=max_length,
                         required=required) or ""
-    v["is_company"] = bool(check(boolean, data.get("is_company"), "is_company"))
+    v["is_company"] = bool(check(validation.boolean, data.get("is_company"), "is_company"))
     v["email"] = (check(validation.email, data.get("email")) or "").lower()
     for name in ("phone", "mobile"):
         number = check(validation.phone, data.get(name), store_country, name)
@@ -233,7 +222,7 @@ def clean(data: dict, store_country: str = "", exp: int = 2, customer_id: int | 
         v["tax_country"] = tax.country  # an EU VAT number says its own country
     if tax and tax.warning:
         warnings.append(tax.warning)
-    v["needs_invoice"] = bool(check(boolean, data.get("needs_invoice"), "needs_invoice"))
+    v["needs_invoice"] = bool(check(validation.boolean, data.get("needs_invoice"), "needs_invoice"))
     extra = check(fiscal.clean_extra, tax_country, data)
     v["fiscal_extra"] = json.dumps(extra or {}, sort_keys=True, ensure_ascii=False)
     v["discount_bp"] = check(validation.percent, data.get("discount"), "discount") or 0
@@ -247,7 +236,7 @@ def clean(data: dict, store_country: str = "", exp: int = 2, customer_id: int | 
     card = check(validation.text, data.get("loyalty_card"), "loyalty_card", max_length=40, code=True)
     v["loyalty_card"] = card or None
     check(_check_card, v["loyalty_card"], customer_id)
-    v["marketing_consent"] = bool(check(boolean, data.get("marketing_consent"), "marketing_consent"))
+    v["marketing_consent"] = bool(check(validation.boolean, data.get("marketing_consent"), "marketing_consent"))
     v["notes"] = check(validation.free_text, data.get("notes"), "notes", max_length=2000) or ""
     check.done()
     return Cleaned(v, tuple(warnings))

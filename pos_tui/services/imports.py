@@ -289,12 +289,12 @@ def form_data(raw: dict[str, str], source: Source, profile: str) -> tuple[dict, 
         if "active" in data:
             active = data.pop("active")
             try:
-                data["archived"] = not customers.boolean(active, "active") if active else False
+                data["archived"] = not validation.boolean(active, "active") if active else False
             except ValidationError as exc:
                 errors.update(exc.errors)
     if "archived" in data and not isinstance(data["archived"], bool):
         try:
-            data["archived"] = customers.boolean(data["archived"], "archived")
+            data["archived"] = validation.boolean(data["archived"], "archived")
         except ValidationError as exc:
             errors.update(exc.errors)
             data["archived"] = False

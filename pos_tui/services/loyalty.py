@@ -89,7 +89,6 @@ def set_rules(cashier_id: int | None = None, **changes) -> Rules:
     expiry_days "365", enabled yes/no, tiers "Bronze:0:1:0,Silver:500:1.25:0,Gold:1500:1.5:5"
     (name:min spend:multiplier:discount %), excluded_categories / excluded_skus "a,b"."""
     from pos_tui.money import parse_amount, to_minor
-    from pos_tui.services.customers import boolean
     from pos_tui.services.store import require_store
 
     exp = require_store().exponent
@@ -107,7 +106,7 @@ def set_rules(cashier_id: int | None = None, **changes) -> Rules:
         "excluded_categories": list(old.excluded_categories), "excluded_skus": list(old.excluded_skus),
     }
     if "enabled" in changes:
-        values["enabled"] = check(boolean, changes["enabled"], "enabled")
+        values["enabled"] = check(validation.boolean, changes["enabled"], "enabled")
     if "points_per_unit" in changes:
         ppu = check(parse_amount, str(changes["points_per_unit"]), "points_per_unit", 3, maximum=Decimal(1000))
         if ppu is not None:

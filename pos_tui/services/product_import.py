@@ -32,7 +32,7 @@ from pos_tui.db import database, is_sqlite, now, write
 from pos_tui.errors import PosError, ValidationError
 from pos_tui.i18n import _
 from pos_tui.services import bulk, catalog, events, exports, imports, taxes, validation
-from pos_tui.services.customers import boolean
+from pos_tui.services.validation import boolean
 from pos_tui.services.imports import Problem, Source
 from pos_tui.services.store import require_store
 

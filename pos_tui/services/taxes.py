@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from pos_tui import models
-from pos_tui.db import now, transactional
+from pos_tui.db import database, now, transactional
 from pos_tui.errors import NotFound, StateError, ValidationError
 from pos_tui.i18n import N_, _
 from pos_tui.money import format_rate
@@ -127,12 +127,10 @@ def _payload(row: models.Tax) -> dict:
 def add_tax(name: object, rate: object, included: object = True, kind: object = VAT,
             cashier_id: int | None = None) -> TaxInfo:
     """A new tax: `rate` as a percent typed by a person ("21", "5,2")."""
-    from pos_tui.services.customers import boolean
-
     check = validation.Checker()
     name = check(_name, name)
     rate_bp = check(_rate, rate)
-    included = check(boolean, included, "included")
+    included = check(validation.boolean, included, "included")
     kind = check(_kind, kind)
     check.done()
     _unique(name)
@@ -146,8 +144,6 @@ def add_tax(name: object, rate: object, included: object = True, kind: object = 
 def edit_tax(name_or_id: object, changes: dict, cashier_id: int | None = None) -> TaxInfo:
     """Change a tax's name, rate, `included` or kind. A new rate applies to what is sold from now
     on (sold lines keep the rate they were sold at); the products that carry it follow."""
-    from pos_tui.services.customers import boolean
-
     row = _find(name_or_id)
     unknown = set(changes) - {"name", "rate", "included", "kind"}
     if unknown:
@@ -159,7 +155,7 @@ def edit_tax(name_or_id: object, changes: dict, cashier_id: int | None = None) -
     if "rate" in changes:
         values["rate_bp"] = check(_rate, changes["rate"])
     if "included" in changes:
-        values["included"] = check(boolean, changes["included"], "included")
+        values["included"] = check(validation.boolean, changes["included"], "included")
     if "kind" in changes:
         values["kind"] = check(_kind, changes["kind"])
     check.done()
@@ -251,11 +247,13 @@ def set_product_taxes(product_id: int, taxes: list[models.Tax]) -> int:
 
 
 def refresh_products(tax_id: int) -> None:
-    """The products that carry a tax whose rate changed: their total rate again."""
-    PT, P = models.ProductTax, models.Product
-    for product_id in [r.product_id for r in PT.select(PT.product).where(PT.tax == tax_id)]:
-        rate = sum(t.rate_bp for t in product_taxes(product_id))
-        P.update(tax_rate_bp=rate, updated_at=now()).where(P.id == product_id).execute()
+    """The products that carry a tax whose rate changed: their total rate again, in one statement."""
+    p = database.param
+    database.execute_sql(
+        'UPDATE "product" SET "tax_rate_bp" = (SELECT COALESCE(SUM(t."rate_bp"), 0) FROM "product_tax" pt '
+        'JOIN "tax" t ON t."id" = pt."tax_id" WHERE pt."product_id" = "product"."id"), '
+        f'"updated_at" = {p} WHERE "id" IN (SELECT "product_id" FROM "product_tax" WHERE "tax_id" = {p})',
+        [now(), tax_id])
 
 
 def default_name(country: str, rate_bp: int) -> str:

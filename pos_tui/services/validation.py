@@ -61,6 +61,23 @@ def text(value: object, field: str, *, max_length: int, required: bool = False, 
     return cleaned
 
 
+#: What a yes or a no may be typed or read as (a form, the CLI, a file in English or Spanish).
+_TRUE = {"1", "true", "yes", "y", "si", "sí", "x", "on"}
+_FALSE = {"", "0", "false", "no", "n", "off"}
+
+
+def boolean(value: object, field: str) -> bool:
+    """A yes or a no: `yes`/`no`, `true`/`false`, `sí`, `1`/`0`…; empty is no."""
+    if isinstance(value, bool):
+        return value
+    text = ("" if value is None else str(value)).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(field, _("answer yes or no"))
+
+
 def country(value: object, field: str = "country", *, required: bool = True) -> str:
     """An ISO 3166 alpha-2 country code, upper case."""
     code = text(value, field, max_length=2, required=required).upper()
