@@ -97,7 +97,7 @@ def test_several_taxes_and_their_total_rate(shop):
     info = catalog.add_product({**GOOD, "taxes": "iva 21% + RE 5,2%"})
     assert info.taxes == ("IVA 21%", "RE 5,2%") and info.tax_rate_bp == 2100 + 520
     assert info.tax_parts == (("IVA 21%", 2100), ("RE 5,2%", 520))
-    assert catalog.line_taxes_json(info) == '[["IVA 21%", 2100], ["RE 5,2%", 520]]'
+    assert catalog.line_taxes_json(info.id) == '[["IVA 21%", 2100], ["RE 5,2%", 520]]'
 
 
 def test_price_includes_tax_follows_the_taxes_unless_said(shop):

@@ -414,7 +414,8 @@ def archive_product(ref: object, cashier_id: int | None = None, archived: bool =
     return _info(row)
 
 
-def line_taxes_json(info: ProductInfo) -> str:
+def line_taxes_json(product_id: int) -> str:
     """What a sale line keeps of its product's taxes: their names and rates when there are several
-    (one tax is its rate alone)."""
-    return json.dumps([list(p) for p in info.tax_parts], ensure_ascii=False) if len(info.tax_parts) > 1 else ""
+    (one tax is its rate alone). One query, on the scan's path."""
+    parts = taxes.parts_of(taxes.product_taxes(product_id))
+    return json.dumps([list(p) for p in parts], ensure_ascii=False) if len(parts) > 1 else ""

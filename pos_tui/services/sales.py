@@ -202,10 +202,9 @@ def add_product(order_id: int, product_id: int, qty: Decimal | int = 1,
         line = L.get_or_none((L.order == order.id) & (L.product == product.id)
                              & (L.unit_price_minor == product.price_minor))
     if line is None:
-        info = catalog.get_product(product.id)
         line = L(order=order, product=product, sku=product.sku, name=product.name, quantity=0,
                  uom=product.uom, unit_price_minor=price, tax_rate_bp=product.tax_rate_bp,
-                 taxes=catalog.line_taxes_json(info), price_includes_tax=product.price_includes_tax,
+                 taxes=catalog.line_taxes_json(product.id), price_includes_tax=product.price_includes_tax,
                  discount_bp=order.discount_bp)
     new_quantity = Decimal(line.quantity) + qty
     if new_quantity > MAX_QUANTITY:
